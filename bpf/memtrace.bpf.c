@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Probes in the Go runtime (amd64, register ABI: arguments in RAX, RBX, RCX,
+ * RDI, RSI, R8...; R14 holds the current g). Entry uprobes only: uretprobes
+ * corrupt Go stacks. Each probe turns one runtime event into one ring buffer
+ * record; all interpretation (size classes, symbols, pairing) is user space's.
+ *
+ * Attach cookie: (link-time address of the probe point << 8) | enum
+ * alloc_probe_kind. The trapping IP minus that address is the load bias of a
+ * PIE, known here even when the process did not exist yet at configuration
+ * time (launch mode); it locates globals and is reported to user space.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "memtrace_events.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Configured between open and load. */
+const volatile __u32 targ_tgid = 0;
+const volatile __u64 go_type_ptrdata_off = 8;	/* _type.ptrdata */
+const volatile __u64 go_g_stack_lo_off = 0;
+const volatile __u64 go_g_stack_hi_off = 8;
+const volatile __u64 go_g_stackguard0_off = 16;
+const volatile __u64 go_g_goid_off = 0;		/* 0: unknown */
+const volatile __u64 go_work_cycles_addr = 0;	/* link-time address, 0: unknown */
+const volatile __u32 go_work_cycles_size = 4;
+const volatile __u64 go_memstats_numgc_addr = 0; /* link-time address, 0: unknown */
+
+/* Counted, never silent: records the ring buffer had no room for, and
+ * stacks the kernel could not walk. */
+__u64 lost_events = 0;
+__u64 lost_stacks = 0;
+__u64 load_bias = 0;
+__u32 load_bias_known = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);	/* resized by user space */
+} events SEC(".maps");
+
+/* Per-CPU scratch space: events with stacks are too large for the BPF stack. */
+union scratch_event {
+	struct alloc_event alloc;
+	struct morestack_event morestack;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, union scratch_event);
+} scratch SEC(".maps");
+
+static __always_inline bool wanted(void)
+{
+	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
+}
+
+/* Load bias of the traced executable, from the IP of the probe hit. */
+static __always_inline __u64 probe_bias(struct pt_regs *ctx)
+{
+	__u64 bias = ctx->ip - (bpf_get_attach_cookie(ctx) >> 8);
+
+	if (!load_bias_known) {
+		load_bias = bias;
+		load_bias_known = 1;
+	}
+	return bias;
+}
+
+static __always_inline void fill_header(struct event_header *hdr, __u32 type)
+{
+	hdr->type = type;
+	hdr->cpu = bpf_get_smp_processor_id();
+	hdr->ts = bpf_ktime_get_ns();
+}
+
+static __always_inline void emit(void *data, __u64 size)
+{
+	if (bpf_ringbuf_output(&events, data, size, 0))
+		__sync_fetch_and_add(&lost_events, 1);
+}
+
+static __always_inline __u64 read_user_u64(__u64 addr)
+{
+	__u64 val = 0;
+
+	bpf_probe_read_user(&val, sizeof(val), (void *)addr);
+	return val;
+}
+
+/* Walks the user stack into frames (leaf first); returns bytes written. */
+static __always_inline __u64 user_stack(struct pt_regs *ctx, __u64 *frames, __u64 room)
+{
+	long n = bpf_get_stack(ctx, frames, room, BPF_F_USER_STACK);
+
+	if (n <= 0) {
+		__sync_fetch_and_add(&lost_stacks, 1);
+		return 0;
+	}
+	return n;
+}
+
+/*
+ * Allocation entry points, probed just after the frame pointer is set up so
+ * that the stack walk starts in the probed function and sees its caller, and
+ * so that a stack check that fails and restarts the function does not fire
+ * the probe twice.
+ */
+SEC("uprobe")
+int alloc(struct pt_regs *ctx)
+{
+	__u64 size = ctx->ax, typ = ctx->bx, n;
+	__u8 probe = bpf_get_attach_cookie(ctx) & 0xff;
+	struct alloc_event *e;
+	__u32 zero = 0;
+
+	if (!size || !wanted())
+		return 0;
+	e = bpf_map_lookup_elem(&scratch, &zero);
+	if (!e)
+		return 0;
+	probe_bias(ctx);
+	fill_header(&e->hdr, EVENT_ALLOC);
+	e->size = size;
+	e->probe = probe;
+	e->flags = 0;
+	e->pad = 0;
+	/* Kinds that do not imply pointers-or-not need the type's ptrdata. */
+	if ((probe == ALLOC_PROBE_MALLOCGC || probe == ALLOC_PROBE_LARGE) && typ &&
+	    read_user_u64(typ + go_type_ptrdata_off))
+		e->flags |= ALLOC_F_SCAN;
+	if (probe == ALLOC_PROBE_SCAN_NOHEADER || probe == ALLOC_PROBE_SCAN_HEADER)
+		e->flags |= ALLOC_F_SCAN;
+	n = user_stack(ctx, e->frames, sizeof(e->frames) - sizeof(__u64));
+	n &= (MAX_STACK_DEPTH * sizeof(__u64)) - 1;
+	e->nframes = n / sizeof(__u64);
+	emit(e, EVENT_FIXED_SIZE(alloc_event) + n);
+	return 0;
+}
+
+/* (*gcControllerState).startCycle(c, markStartTime, procs, trigger gcTrigger):
+ * runs once per cycle actually started, after work.cycles++; the trigger's
+ * kind is the fourth integer register (RDI). */
+SEC("uprobe")
+int gc_start(struct pt_regs *ctx)
+{
+	struct gc_start_event e = {};
+	__u64 bias;
+
+	if (!wanted())
+		return 0;
+	bias = probe_bias(ctx);
+	fill_header(&e.hdr, EVENT_GC_START);
+	e.trigger = ctx->di;
+	e.cycle = 0;
+	if (go_work_cycles_addr)
+		bpf_probe_read_user(&e.cycle, sizeof(e.cycle),
+				    (void *)(go_work_cycles_addr + bias));
+	emit(&e, sizeof(e));
+	return 0;
+}
+
+/* freeStackSpans(): called only from gcMarkTermination, once per finished
+ * cycle, after memstats.numgc++ and after the world restarted. */
+SEC("uprobe")
+int gc_end(struct pt_regs *ctx)
+{
+	struct gc_end_event e = {};
+	__u64 bias;
+
+	if (!wanted())
+		return 0;
+	bias = probe_bias(ctx);
+	fill_header(&e.hdr, EVENT_GC_END);
+	if (go_memstats_numgc_addr)
+		bpf_probe_read_user(&e.numgc, sizeof(e.numgc),
+				    (void *)(go_memstats_numgc_addr + bias));
+	emit(&e, sizeof(e));
+	return 0;
+}
+
+/*
+ * runtime.morestack entry: [SP] is a PC in the function whose prologue
+ * overflowed, [SP+8] its return PC, RBP still its caller's frame, R14 its g.
+ * A pending preemption also lands here (stackguard0 == stackPreempt) and
+ * never grows the stack: skipped.
+ */
+SEC("uprobe")
+int morestack(struct pt_regs *ctx)
+{
+	__u64 g = ctx->r14, lo, hi, n;
+	struct morestack_event *e;
+	__u32 zero = 0;
+
+	if (!wanted() || !g)
+		return 0;
+	if (read_user_u64(g + go_g_stackguard0_off) == GO_STACK_PREEMPT)
+		return 0;
+	e = bpf_map_lookup_elem(&scratch, &zero);
+	if (!e)
+		return 0;
+	fill_header(&e->hdr, EVENT_MORESTACK);
+	e->g = g;
+	e->goid = go_g_goid_off ? read_user_u64(g + go_g_goid_off) : 0;
+	lo = read_user_u64(g + go_g_stack_lo_off);
+	hi = read_user_u64(g + go_g_stack_hi_off);
+	e->stack_size = hi - lo;
+	e->pad = 0;
+	/* The walk yields [morestack's IP, caller's return PC, ...]; replace the
+	 * first two with the overflowing function's PC and its return PC. */
+	n = user_stack(ctx, &e->frames[1], sizeof(e->frames) - 2 * sizeof(__u64));
+	if (n < sizeof(__u64))
+		n = sizeof(__u64);
+	n = (n + sizeof(__u64)) & ((MAX_STACK_DEPTH * sizeof(__u64)) - 1);
+	e->frames[0] = read_user_u64(ctx->sp);
+	e->frames[1] = read_user_u64(ctx->sp + 8);
+	e->nframes = n / sizeof(__u64);
+	emit(e, EVENT_FIXED_SIZE(morestack_event) + n);
+	return 0;
+}
+
+/* copystack(gp *g, newsize uintptr): every stack growth (newstack) and
+ * shrink (shrinkstack). */
+SEC("uprobe")
+int copystack(struct pt_regs *ctx)
+{
+	struct copystack_event e = {};
+	__u64 gp = ctx->ax;
+
+	if (!wanted() || !gp)
+		return 0;
+	fill_header(&e.hdr, EVENT_COPYSTACK);
+	e.g = gp;
+	e.old_size = read_user_u64(gp + go_g_stack_hi_off) - read_user_u64(gp + go_g_stack_lo_off);
+	e.new_size = ctx->bx;
+	emit(&e, sizeof(e));
+	return 0;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Events shared by memtrace.bpf.c and user space: the only contract between
+ * the probes and the aggregator. Fixed-width types, explicit padding, sizes
+ * asserted.
+ */
+#ifndef GOMEMTRACE_MEMTRACE_EVENTS_H
+#define GOMEMTRACE_MEMTRACE_EVENTS_H
+
+/* Frames kept per user stack; the kernel caps the walk at
+ * kernel.perf_event_max_stack (127 by default). A power of two so the BPF
+ * side can bound lengths with a mask. */
+#define MAX_STACK_DEPTH 128
+
+enum event_type {
+	EVENT_ALLOC = 1,	/* one heap allocation */
+	EVENT_GC_START = 2,	/* a GC cycle started (startCycle) */
+	EVENT_GC_END = 3,	/* a GC cycle finished (freeStackSpans) */
+	EVENT_MORESTACK = 4,	/* a stack check failed, not a preemption */
+	EVENT_COPYSTACK = 5,	/* a goroutine stack was copied to a new size */
+};
+
+/*
+ * What an allocation probe knows from where it sits; the attach cookie's low
+ * byte. Functions reached only after the runtime decided the allocation's
+ * kind (Go 1.24+) tell it by their name; runtime.mallocgc does not.
+ */
+enum alloc_probe_kind {
+	ALLOC_PROBE_MALLOCGC = 1,	/* runtime.mallocgc: kind from size and type */
+	ALLOC_PROBE_TINY = 2,		/* mallocgcTiny*, no pointers, < 16 bytes */
+	ALLOC_PROBE_NOSCAN = 3,		/* mallocgcSmallNoscan*, no pointers */
+	ALLOC_PROBE_SCAN_NOHEADER = 4,	/* mallocgcSmallScanNoHeader*, <= 512 bytes */
+	ALLOC_PROBE_SCAN_HEADER = 5,	/* mallocgcSmallScanHeader, > 512 bytes */
+	ALLOC_PROBE_LARGE = 6,		/* mallocgcLarge, > 32 KiB */
+};
+
+/* Set on an allocation whose type holds pointers (typ->ptrdata != 0). */
+#define ALLOC_F_SCAN 0x1
+
+/* Every event starts with these two words. */
+struct event_header {
+	__u32 type;		/* enum event_type */
+	__u32 cpu;
+	__u64 ts;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+};
+
+struct alloc_event {
+	struct event_header hdr;
+	__u64 size;		/* requested size, as passed to the runtime */
+	__u8 probe;		/* enum alloc_probe_kind */
+	__u8 flags;		/* ALLOC_F_* */
+	__u16 pad;
+	__u32 nframes;		/* valid entries of frames[] */
+	/* User stack, leaf first: frames[0] is inside the probed runtime
+	 * function, the rest are return addresses. Only nframes are sent. */
+	__u64 frames[MAX_STACK_DEPTH];
+};
+
+struct gc_start_event {
+	struct event_header hdr;
+	__u32 cycle;		/* runtime work.cycles, after the increment */
+	__u32 trigger;		/* gcTriggerKind: 0 heap, 1 time, 2 cycle (forced) */
+};
+
+struct gc_end_event {
+	struct event_header hdr;
+	__u32 numgc;		/* memstats.numgc: cycles completed */
+	__u32 pad;
+};
+
+struct morestack_event {
+	struct event_header hdr;
+	__u64 g;		/* address of the goroutine's g */
+	__u64 goid;
+	__u64 stack_size;	/* g.stack.hi - g.stack.lo before growing */
+	__u32 pad;
+	__u32 nframes;
+	/* frames[0]: PC in the function whose prologue overflowed (a return
+	 * address of its morestack call); frames[1]: its return PC; then its
+	 * callers' return PCs. */
+	__u64 frames[MAX_STACK_DEPTH];
+};
+
+struct copystack_event {
+	struct event_header hdr;
+	__u64 g;
+	__u64 old_size;
+	__u64 new_size;
+};
+
+#define EVENT_FIXED_SIZE(type) (sizeof(struct type) - MAX_STACK_DEPTH * sizeof(__u64))
+
+_Static_assert(sizeof(struct event_header) == 16, "event_header layout");
+_Static_assert(sizeof(struct alloc_event) == 32 + 8 * MAX_STACK_DEPTH, "alloc_event layout");
+_Static_assert(sizeof(struct gc_start_event) == 24, "gc_start_event layout");
+_Static_assert(sizeof(struct gc_end_event) == 24, "gc_end_event layout");
+_Static_assert(sizeof(struct morestack_event) == 48 + 8 * MAX_STACK_DEPTH, "morestack_event layout");
+_Static_assert(sizeof(struct copystack_event) == 40, "copystack_event layout");
+
+/* Values of g.stackguard0 and a copystack size that mean "not a growth". */
+#define GO_STACK_PREEMPT 0xfffffffffffffadeULL
+
+#endif

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what gomemtrace needs to build and test, from Debian's packages
+# only; idempotent (installs nothing when everything is there). Go toolchains
+# for the tests and the demo come from scripts/fetch-go.sh, into a cache.
+set -euo pipefail
+
+packages=(
+	make gcc pkg-config
+	clang llvm			# BPF programs: clang -target bpf, llvm-strip
+	libbpf-dev libelf-dev zlib1g-dev
+	bpftool				# vmlinux.h and skeletons
+	python3				# integration tests
+	ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "gomemtrace: setup needs root to install: ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "setup: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >&2
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+fi

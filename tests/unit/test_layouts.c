@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unit test of the per-Go-version runtime layout table (go_layouts.c): the
+ * lookup finds each version of the matrix, refuses unknown ones, and the rows
+ * carry the facts that GO_RUNTIME.md records and the probes rely on.
+ * tests/integration/test_layouts checks the table against the toolchains.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "go_layouts.h"
+
+static const int matrix[] = { 119, 121, 122, 123, 124, 125, 126, 127 };
+#define MATRIX_LEN ((int)(sizeof(matrix) / sizeof(matrix[0])))
+
+static void check_known_versions(void)
+{
+	char name[64];
+
+	for (int i = 0; i < MATRIX_LEN; i++) {
+		const struct go_layout *l = go_layout_find(matrix[i]);
+
+		snprintf(name, sizeof(name), "find go1.%d", matrix[i] - 100);
+		CHECK(l && l->minor == matrix[i], name, "got %p (minor %d)",
+		      (const void *)l, l ? l->minor : -1);
+	}
+}
+
+static void check_unknown_versions(void)
+{
+	static const int unknown[] = { 0, -1, 19, 117, 118, 120, 128, 200 };
+	char name[64];
+
+	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+		const struct go_layout *l = go_layout_find(unknown[i]);
+
+		snprintf(name, sizeof(name), "no layout for %d", unknown[i]);
+		CHECK(l == NULL, name, "got the row of minor %d",
+		      l ? l->minor : -1);
+	}
+}
+
+static void check_all_rows(void)
+{
+	int count = -1;
+	const struct go_layout *rows = go_layout_all(&count);
+	int sorted = 1, matches = count == MATRIX_LEN;
+
+	for (int i = 1; i < count; i++)
+		sorted &= rows[i - 1].minor < rows[i].minor;
+	for (int i = 0; matches && i < count; i++)
+		matches &= rows[i].minor == matrix[i];
+	CHECK(matches && sorted, "rows are the matrix, oldest first",
+	      "%d rows, sorted %d", count, sorted);
+}
+
+/* Expected values per matrix version, in matrix order. */
+struct fact {
+	const char *name;
+	size_t offset;		/* offsetof(struct go_layout, ...) */
+	uint32_t want[8];
+};
+
+#define FACT(field, ...) \
+	{ #field, offsetof(struct go_layout, field), { __VA_ARGS__ } }
+
+static const struct fact facts[] = {
+	/* GO_RUNTIME.md, "Stack growth" and "GC cycle" */
+	FACT(g_goid, 152, 152, 152, 160, 160, 152, 152, 152),
+	FACT(memstats_numgc, 7704, 7704, 7704, 7704, 7704, 7680, 7680, 7680),
+	FACT(work_cycles, 344, 400, 400, 424, 424, 512, 648, 648),
+	FACT(work_cycles_size, 4, 4, 4, 4, 4, 4, 4, 4),
+	FACT(g_stack_lo, 0, 0, 0, 0, 0, 0, 0, 0),
+	FACT(g_stack_hi, 8, 8, 8, 8, 8, 8, 8, 8),
+	/* Size_ and PtrBytes are the first two words of a type descriptor. */
+	FACT(type_size, 0, 0, 0, 0, 0, 0, 0, 0),
+	FACT(type_ptrdata, 8, 8, 8, 8, 8, 8, 8, 8),
+};
+
+static void check_facts(void)
+{
+	char name[96];
+
+	for (size_t f = 0; f < sizeof(facts) / sizeof(facts[0]); f++) {
+		for (int i = 0; i < MATRIX_LEN; i++) {
+			const struct go_layout *l = go_layout_find(matrix[i]);
+			uint32_t got = 0;
+
+			if (l)
+				memcpy(&got, (const char *)l + facts[f].offset,
+				       sizeof(got));
+			snprintf(name, sizeof(name), "go1.%d %s = %u",
+				 matrix[i] - 100, facts[f].name,
+				 facts[f].want[i]);
+			CHECK(l && got == facts[f].want[i], name, "got %u", got);
+		}
+	}
+}
+
+/* Every row has every field the heap-goal report needs, in its struct. */
+static void check_heap_goal_fields(void)
+{
+	char name[64];
+
+	for (int i = 0; i < MATRIX_LEN; i++) {
+		const struct go_layout *l = go_layout_find(matrix[i]);
+		int ok = l && go_layout_has(l->gc_controller_heap_marked) &&
+			 go_layout_has(l->gc_controller_heap_live) &&
+			 go_layout_has(l->gc_controller_gc_percent_heap_goal) &&
+			 go_layout_has(l->gc_controller_triggered) &&
+			 go_layout_has(l->gc_controller_last_heap_goal) &&
+			 l->gc_controller_heap_live < l->gc_controller_heap_marked;
+
+		snprintf(name, sizeof(name), "go1.%d gcControllerState fields",
+			 matrix[i] - 100);
+		CHECK(ok, name, "a field is absent or out of source order");
+	}
+	CHECK(!go_layout_has(GO_LAYOUT_ABSENT) && go_layout_has(0),
+	      "go_layout_has", "wrong answer for ABSENT or 0");
+}
+
+int main(void)
+{
+	check_known_versions();
+	check_unknown_versions();
+	check_all_rows();
+	check_facts();
+	check_heap_goal_fields();
+	return CHECK_DONE();
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Layouts of the Go runtime's data structures, per Go version, for the probes
+ * and user space that read them from a traced process: byte offsets of the
+ * fields gomemtrace needs and, where a field's width changed between
+ * versions, its size. linux/amd64 only.
+ *
+ * The rows live in go_layouts.inc, generated from the DWARF of binaries built
+ * by each Go toolchain of the test matrix (scripts/gen-layouts.sh); never
+ * edit them by hand. Stripped binaries carry no DWARF, so the Go version from
+ * the binary's build information selects the row.
+ *
+ * Widths that are not recorded are fixed: the generator fails if one changes.
+ */
+#ifndef GOMEMTRACE_GO_LAYOUTS_H
+#define GOMEMTRACE_GO_LAYOUTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Offset of a field that this Go version does not have. */
+#define GO_LAYOUT_ABSENT UINT32_MAX
+
+struct go_layout {
+	int minor;				/* 100 + Go minor: 119 is go1.19 */
+
+	/* runtime.g */
+	uint32_t g_stack_lo;			/* stack.lo, uintptr */
+	uint32_t g_stack_hi;			/* stack.hi, uintptr */
+	uint32_t g_stackguard0;			/* uintptr */
+	uint32_t g_m;				/* *m */
+	uint32_t g_goid;			/* int64 (1.19), uint64 */
+
+	/* runtime.m, runtime.p, runtime.mcache, runtime.mspan */
+	uint32_t m_procid;			/* uint64, the thread id */
+	uint32_t m_p;				/* puintptr, 0 when no P */
+	uint32_t p_mcache;			/* *mcache */
+	uint32_t mcache_next_sample;		/* uintptr (<= 1.23), int64 */
+	uint32_t mspan_elemsize;		/* uintptr */
+
+	/* runtime._type (<= 1.20), internal/abi.Type (>= 1.21) */
+	uint32_t type_size;			/* size / Size_, uintptr */
+	uint32_t type_ptrdata;			/* ptrdata / PtrBytes, uintptr */
+
+	/* the variable runtime.work (type runtime.workType) */
+	uint32_t work_cycles;			/* uint32 (1.19), atomic.Uint32 */
+	uint32_t work_cycles_size;
+	uint32_t work_size;			/* the whole variable, for the record */
+
+	/* the variable runtime.memstats (type runtime.mstats) */
+	uint32_t memstats_numgc;		/* uint32 */
+	uint32_t memstats_size;			/* the whole variable, for the record */
+
+	/*
+	 * runtime.gcControllerState (the variable runtime.gcController). The
+	 * heap goal is min(gcPercentHeapGoal, memoryLimitHeapGoal()); the
+	 * optional ones are GO_LAYOUT_ABSENT where a version lacks them.
+	 */
+	uint32_t gc_controller_heap_marked;	/* uint64 */
+	uint32_t gc_controller_heap_live;	/* uint64 (1.19), atomic.Uint64 */
+	uint32_t gc_controller_heap_minimum;	/* uint64, optional */
+	uint32_t gc_controller_gc_percent;	/* atomic.Int32, optional */
+	uint32_t gc_controller_memory_limit;	/* atomic.Int64, optional */
+	uint32_t gc_controller_gc_percent_heap_goal; /* atomic.Uint64, optional */
+	uint32_t gc_controller_triggered;	/* uint64, optional */
+	uint32_t gc_controller_last_heap_goal;	/* uint64, optional */
+};
+
+/*
+ * The layout of Go 1.(minor - 100), or NULL when that version is not in the
+ * table (callers must refuse to read runtime structures then, not guess).
+ */
+const struct go_layout *go_layout_find(int minor);
+
+/* All rows, oldest version first; *count receives their number. */
+const struct go_layout *go_layout_all(int *count);
+
+static inline bool go_layout_has(uint32_t offset)
+{
+	return offset != GO_LAYOUT_ABSENT;
+}
+
+#endif

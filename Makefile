@@ -31,6 +31,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
 .PHONY: all clean setup test unit demo bench
+.SECONDARY: $(BPF_OBJS)
 all: $(OUTPUT)/gomemtrace
 
 $(OUTPUT) $(OUTPUT)/userspace $(OUTPUT)/tests:

@@ -1,0 +1,3 @@
+module gomemtrace/demo
+
+go 1.19

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Aggregation, size accounting and prologue decoding, without root. */
+#include <errno.h>
+#include <string.h>
+
+#include "aggregate.h"
+#include "check.h"
+#include "memtrace_types.h"
+#include "prologue.h"
+#include "sizeclass.h"
+
+static void test_stack_table(void)
+{
+	struct stack_table t = {};
+	uint64_t a[] = { 1, 2, 3 }, b[] = { 1, 2, 4 }, big[64];
+	int err = 0;
+
+	err |= stack_table_add(&t, a, 3, 1, 10);
+	err |= stack_table_add(&t, b, 3, 1, 20);
+	err |= stack_table_add(&t, a, 3, 2, 30);
+	err |= stack_table_add(&t, a, 2, 1, 1);	/* a prefix is another stack */
+	CHECK(!err && t.len == 3, "stack_table dedupes equal stacks", "len %zu err %d", t.len, err);
+	CHECK(t.entries[0].count == 3 && t.entries[0].bytes == 40,
+	      "stack_table sums counts", "count %llu bytes %llu",
+	      (unsigned long long)t.entries[0].count, (unsigned long long)t.entries[0].bytes);
+	/* Grow past several rehashes and find every stack again. */
+	for (uint64_t i = 0; i < 5000; i++) {
+		for (int j = 0; j < 64; j++)
+			big[j] = i * 131 + j;
+		err |= stack_table_add(&t, big, 1 + i % 64, 1, i);
+	}
+	for (uint64_t i = 0; i < 5000; i++) {
+		for (int j = 0; j < 64; j++)
+			big[j] = i * 131 + j;
+		err |= stack_table_add(&t, big, 1 + i % 64, 1, 0);
+	}
+	CHECK(!err && t.len == 5003, "stack_table survives growth", "len %zu", t.len);
+	CHECK(t.entries[1000 + 3].count == 2, "stack_table finds entries after growth",
+	      "count %llu", (unsigned long long)t.entries[1003].count);
+	stack_table_free(&t);
+}
+
+static void test_sizes(void)
+{
+	struct { int minor; uint8_t probe; bool scan; uint64_t size, bytes; bool tiny; } cases[] = {
+		/* Facts of Go's size classes (runtime/sizeclasses.go). */
+		{ 119, ALLOC_PROBE_MALLOCGC, true, 8, 8, false },
+		{ 119, ALLOC_PROBE_MALLOCGC, false, 8, 8, true },	/* tiny */
+		{ 119, ALLOC_PROBE_MALLOCGC, false, 16, 16, false },
+		{ 119, ALLOC_PROBE_MALLOCGC, true, 17, 24, false },
+		{ 119, ALLOC_PROBE_MALLOCGC, false, 100, 112, false },
+		{ 119, ALLOC_PROBE_MALLOCGC, false, 1017, 1024, false },
+		{ 119, ALLOC_PROBE_MALLOCGC, false, 1025, 1152, false },
+		{ 119, ALLOC_PROBE_MALLOCGC, true, 600, 640, false },	/* no headers yet */
+		{ 122, ALLOC_PROBE_MALLOCGC, true, 600, 640, false },	/* 608 -> 640 */
+		{ 122, ALLOC_PROBE_MALLOCGC, true, 640, 704, false },	/* 648 -> 704 */
+		{ 121, ALLOC_PROBE_MALLOCGC, true, 640, 640, false },
+		{ 122, ALLOC_PROBE_MALLOCGC, false, 640, 640, false },	/* no pointers */
+		{ 122, ALLOC_PROBE_MALLOCGC, true, 512, 512, false },	/* heap bits in span */
+		{ 119, ALLOC_PROBE_MALLOCGC, false, 32768, 32768, false },
+		{ 122, ALLOC_PROBE_MALLOCGC, false, 32768, 32768, false }, /* large: 4 pages */
+		{ 119, ALLOC_PROBE_MALLOCGC, false, 32769, 40960, false },
+		{ 119, ALLOC_PROBE_MALLOCGC, false, 65536, 65536, false },
+		{ 127, ALLOC_PROBE_LARGE, true, 100000, 106496, false },
+		{ 127, ALLOC_PROBE_TINY, false, 5, 5, true },
+		{ 127, ALLOC_PROBE_NOSCAN, false, 33, 48, false },
+		{ 127, ALLOC_PROBE_SCAN_HEADER, true, 1000, 1024, false },
+		{ 127, ALLOC_PROBE_SCAN_NOHEADER, true, 72, 80, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct go_alloc_size r = go_alloc_size(cases[i].minor, cases[i].probe,
+						       cases[i].scan, cases[i].size);
+		char name[128];
+
+		snprintf(name, sizeof(name), "size of %llu bytes (go1.%d, probe %u, scan %d)",
+			 (unsigned long long)cases[i].size, cases[i].minor - 100, cases[i].probe,
+			 cases[i].scan);
+		CHECK(r.bytes == cases[i].bytes && r.tiny == cases[i].tiny, name,
+		      "got %llu tiny %d, want %llu tiny %d", (unsigned long long)r.bytes, r.tiny,
+		      (unsigned long long)cases[i].bytes, cases[i].tiny);
+	}
+}
+
+static void test_gc_pairing(void)
+{
+	struct aggregate agg;
+
+	aggregate_init(&agg, 121);
+	aggregate_gc_end(&agg, 5, 7);		/* began before the trace */
+	aggregate_gc_start(&agg, 10, 8, GC_TRIGGER_HEAP);
+	aggregate_gc_end(&agg, 20, 8);
+	aggregate_gc_start(&agg, 30, 9, GC_TRIGGER_FORCED);
+	aggregate_gc_end(&agg, 40, 9);
+	aggregate_gc_start(&agg, 50, 10, GC_TRIGGER_TIME);	/* still running */
+	CHECK(agg.gc_len == 4, "gc cycles counted once each", "gc_len %zu", agg.gc_len);
+	CHECK(agg.gc[0].cycle == 7 && !agg.gc[0].start_ns && agg.gc[0].end_ns == 5,
+	      "gc end without start recorded", "cycle %u", agg.gc[0].cycle);
+	CHECK(agg.gc[1].start_ns == 10 && agg.gc[1].end_ns == 20 && agg.gc[2].end_ns == 40,
+	      "gc start paired with its end", "ends %llu %llu",
+	      (unsigned long long)agg.gc[1].end_ns, (unsigned long long)agg.gc[2].end_ns);
+	CHECK(agg.gc[3].end_ns == 0, "unfinished gc cycle has no end", "end %llu",
+	      (unsigned long long)agg.gc[3].end_ns);
+	CHECK(!strcmp(gc_trigger_name(GC_TRIGGER_FORCED), "forced"), "trigger names", "x");
+	aggregate_free(&agg);
+}
+
+static void test_growth_join(void)
+{
+	uint64_t s1[] = { 0x100, 0x200 }, s2[] = { 0x300, 0x400, 0x500 };
+	struct aggregate agg;
+
+	aggregate_init(&agg, 125);
+	aggregate_morestack(&agg, 1, 0xa, 1, s1, 2);
+	aggregate_morestack(&agg, 2, 0xb, 2, s2, 3);
+	aggregate_copystack(&agg, 3, 0xb, 2048, 4096);
+	aggregate_copystack(&agg, 4, 0xa, 4096, 8192);
+	aggregate_copystack(&agg, 5, 0xa, 8192, 4096);	/* shrink */
+	aggregate_copystack(&agg, 6, 0xc, 2048, 4096);	/* no morestack seen */
+	CHECK(agg.growth_events == 3 && agg.shrink_events == 1,
+	      "copystack split into growths and shrinks", "growths %llu shrinks %llu",
+	      (unsigned long long)agg.growth_events, (unsigned long long)agg.shrink_events);
+	CHECK(agg.growths.len == 3 && agg.growths.entries[0].nframes == 3 &&
+	      agg.growths.entries[0].frames[0] == 0x300 && agg.growths.entries[1].frames[0] == 0x100,
+	      "growth joined with its goroutine's morestack", "len %zu", agg.growths.len);
+	CHECK(agg.growth_bytes == 2048 + 4096 + 2048 && agg.growth_unattributed == 1,
+	      "growth bytes and unattributed growths", "bytes %llu",
+	      (unsigned long long)agg.growth_bytes);
+	CHECK(agg.pending_len == 0, "pending morestacks consumed", "%zu", agg.pending_len);
+	aggregate_free(&agg);
+}
+
+static void test_prologue(void)
+{
+	/* go1.19 runtime.mallocgc: cmp; jbe; sub; mov %rbp,0x68(%rsp); lea */
+	static const uint8_t go119[] = {
+		0x49, 0x3b, 0x66, 0x10, 0x0f, 0x86, 0xbe, 0x08, 0x00, 0x00,
+		0x48, 0x83, 0xec, 0x70, 0x48, 0x89, 0x6c, 0x24, 0x68,
+		0x48, 0x8d, 0x6c, 0x24, 0x68, 0x83, 0x3d };
+	/* go1.21+: cmp; jbe; push %rbp; mov %rsp,%rbp; sub */
+	static const uint8_t go121[] = {
+		0x49, 0x3b, 0x66, 0x10, 0x0f, 0x86, 0x15, 0x02, 0x00, 0x00,
+		0x55, 0x48, 0x89, 0xe5, 0x48, 0x83, 0xec, 0x48 };
+	/* big frame: lea -0x1000(%rsp),%r12; cmp 0x10(%r14),%r12; jbe rel8 */
+	static const uint8_t bigframe[] = {
+		0x4c, 0x8d, 0xa4, 0x24, 0x00, 0xf0, 0xff, 0xff, 0x4d, 0x3b, 0x66, 0x10,
+		0x76, 0x20, 0x55, 0x48, 0x89, 0xe5 };
+	static const uint8_t nosplit[] = { 0x55, 0x48, 0x89, 0xe5, 0xc3 };
+	static const uint8_t garbage[] = { 0x90, 0x90, 0xc3 };
+	size_t off = 0;
+	int ret;
+
+	ret = go_prologue_end(go119, sizeof(go119), &off);
+	CHECK(!ret && off == 24, "prologue go1.19 form", "ret %d off %zu", ret, off);
+	ret = go_prologue_end(go121, sizeof(go121), &off);
+	CHECK(!ret && off == 14, "prologue go1.21 form", "ret %d off %zu", ret, off);
+	ret = go_prologue_end(bigframe, sizeof(bigframe), &off);
+	CHECK(!ret && off == 18, "prologue with big frame check", "ret %d off %zu", ret, off);
+	ret = go_prologue_end(nosplit, sizeof(nosplit), &off);
+	CHECK(!ret && off == 4, "prologue without stack check", "ret %d off %zu", ret, off);
+	ret = go_prologue_end(garbage, sizeof(garbage), &off);
+	CHECK(ret == -ENOENT, "not a prologue", "ret %d", ret);
+	for (size_t n = 0; n < sizeof(go121); n++) {
+		ret = go_prologue_end(go121, n, &off);
+		if (ret != -ENOENT)
+			break;
+	}
+	CHECK(ret == -ENOENT, "truncated prologue is never read past its end", "ret %d", ret);
+}
+
+int main(void)
+{
+	test_stack_table();
+	test_sizes();
+	test_gc_pairing();
+	test_growth_join();
+	test_prologue();
+	return CHECK_DONE();
+}

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Adds up the trace: per-stack tables (open addressing over a dense array, so
+ * outputs iterate in insertion order), GC cycles paired start to end, and
+ * stack growths joined from the morestack that asked for them and the
+ * copystack that did them. No symbols here: stacks stay raw PCs.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate.h"
+#include "memtrace_types.h"
+#include "sizeclass.h"
+
+static uint64_t hash_frames(const uint64_t *frames, uint32_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ n;
+
+	for (uint32_t i = 0; i < n; i++) {
+		h ^= frames[i];
+		h *= 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+static int stack_table_grow_slots(struct stack_table *t)
+{
+	size_t nslots = t->nslots ? t->nslots * 2 : 1024;
+	uint32_t *slots = calloc(nslots, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->len; i++) {
+		size_t s = t->entries[i].hash & (nslots - 1);
+
+		while (slots[s])
+			s = (s + 1) & (nslots - 1);
+		slots[s] = i + 1;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->nslots = nslots;
+	return 0;
+}
+
+int stack_table_add(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
+		    uint64_t count, uint64_t bytes)
+{
+	uint64_t h = hash_frames(frames, nframes);
+	struct stack_count *e;
+	size_t s;
+	int err;
+
+	if ((t->len + 1) * 2 > t->nslots) {
+		err = stack_table_grow_slots(t);
+		if (err)
+			return err;
+	}
+	for (s = h & (t->nslots - 1); t->slots[s]; s = (s + 1) & (t->nslots - 1)) {
+		e = &t->entries[t->slots[s] - 1];
+		if (e->hash == h && e->nframes == nframes &&
+		    !memcmp(e->frames, frames, nframes * sizeof(*frames))) {
+			e->count += count;
+			e->bytes += bytes;
+			return 0;
+		}
+	}
+	if (t->len == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		struct stack_count *entries = realloc(t->entries, cap * sizeof(*entries));
+
+		if (!entries)
+			return -ENOMEM;
+		t->entries = entries;
+		t->cap = cap;
+	}
+	e = &t->entries[t->len];
+	e->frames = malloc(nframes ? nframes * sizeof(*frames) : 1);
+	if (!e->frames)
+		return -ENOMEM;
+	memcpy(e->frames, frames, nframes * sizeof(*frames));
+	e->hash = h;
+	e->nframes = nframes;
+	e->count = count;
+	e->bytes = bytes;
+	t->slots[s] = ++t->len;
+	return 0;
+}
+
+void stack_table_free(struct stack_table *t)
+{
+	for (size_t i = 0; i < t->len; i++)
+		free(t->entries[i].frames);
+	free(t->entries);
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+void aggregate_init(struct aggregate *agg, int go_minor)
+{
+	memset(agg, 0, sizeof(*agg));
+	agg->go_minor = go_minor;
+}
+
+void aggregate_free(struct aggregate *agg)
+{
+	if (!agg)
+		return;
+	stack_table_free(&agg->allocs);
+	stack_table_free(&agg->growths);
+	free(agg->gc);
+	free(agg->pending);
+	memset(agg, 0, sizeof(*agg));
+}
+
+static void seen(struct aggregate *agg, uint64_t ts)
+{
+	if (!agg->first_ns || ts < agg->first_ns)
+		agg->first_ns = ts;
+	if (ts > agg->last_ns)
+		agg->last_ns = ts;
+}
+
+int aggregate_alloc(struct aggregate *agg, uint64_t ts, uint8_t probe, uint8_t flags,
+		    uint64_t size, const uint64_t *frames, uint32_t nframes)
+{
+	struct go_alloc_size acc = go_alloc_size(agg->go_minor, probe,
+						 flags & ALLOC_F_SCAN, size);
+
+	seen(agg, ts);
+	agg->alloc_objects++;
+	agg->alloc_bytes += acc.bytes;
+	if (acc.tiny)
+		agg->tiny_objects++;
+	return stack_table_add(&agg->allocs, frames, nframes, 1, acc.bytes);
+}
+
+int aggregate_gc_start(struct aggregate *agg, uint64_t ts, uint32_t cycle, uint32_t trigger)
+{
+	struct gc_cycle *c;
+
+	seen(agg, ts);
+	if (agg->gc_len == agg->gc_cap) {
+		size_t cap = agg->gc_cap ? agg->gc_cap * 2 : 64;
+		struct gc_cycle *gc = realloc(agg->gc, cap * sizeof(*gc));
+
+		if (!gc)
+			return -ENOMEM;
+		agg->gc = gc;
+		agg->gc_cap = cap;
+	}
+	c = &agg->gc[agg->gc_len++];
+	c->cycle = cycle;
+	c->trigger = trigger;
+	c->start_ns = ts;
+	c->end_ns = 0;
+	return 0;
+}
+
+/*
+ * Cycles never overlap: a cycle cannot start before the previous one's mark
+ * termination. An end with no start seen (the trace began mid-cycle) is
+ * recorded with start_ns 0.
+ */
+int aggregate_gc_end(struct aggregate *agg, uint64_t ts, uint32_t numgc)
+{
+	struct gc_cycle *c = agg->gc_len ? &agg->gc[agg->gc_len - 1] : NULL;
+	int err;
+
+	seen(agg, ts);
+	if (c && !c->end_ns && (!numgc || !c->cycle || c->cycle == numgc)) {
+		c->end_ns = ts;
+		return 0;
+	}
+	err = aggregate_gc_start(agg, 0, numgc, UINT32_MAX);
+	if (err)
+		return err;
+	agg->gc[agg->gc_len - 1].end_ns = ts;
+	return 0;
+}
+
+static struct pending_growth *pending_find(struct aggregate *agg, uint64_t g)
+{
+	for (size_t i = 0; i < agg->pending_len; i++)
+		if (agg->pending[i].g == g)
+			return &agg->pending[i];
+	return NULL;
+}
+
+int aggregate_morestack(struct aggregate *agg, uint64_t ts, uint64_t g, uint64_t goid,
+			const uint64_t *frames, uint32_t nframes)
+{
+	struct pending_growth *p = pending_find(agg, g);
+
+	seen(agg, ts);
+	if (!p) {
+		if (agg->pending_len == agg->pending_cap) {
+			size_t cap = agg->pending_cap ? agg->pending_cap * 2 : 16;
+			struct pending_growth *pending = realloc(agg->pending, cap * sizeof(*pending));
+
+			if (!pending)
+				return -ENOMEM;
+			agg->pending = pending;
+			agg->pending_cap = cap;
+		}
+		p = &agg->pending[agg->pending_len++];
+	}
+	if (nframes > sizeof(p->frames) / sizeof(p->frames[0]))
+		nframes = sizeof(p->frames) / sizeof(p->frames[0]);
+	p->g = g;
+	p->goid = goid;
+	p->nframes = nframes;
+	memcpy(p->frames, frames, nframes * sizeof(*frames));
+	return 0;
+}
+
+int aggregate_copystack(struct aggregate *agg, uint64_t ts, uint64_t g,
+			uint64_t old_size, uint64_t new_size)
+{
+	struct pending_growth *p;
+	int err;
+
+	seen(agg, ts);
+	if (new_size <= old_size) {
+		agg->shrink_events++;
+		agg->shrink_bytes += old_size - new_size;
+		return 0;
+	}
+	agg->growth_events++;
+	agg->growth_bytes += new_size - old_size;
+	p = pending_find(agg, g);
+	if (!p) {
+		agg->growth_unattributed++;
+		return stack_table_add(&agg->growths, NULL, 0, 1, new_size - old_size);
+	}
+	err = stack_table_add(&agg->growths, p->frames, p->nframes, 1, new_size - old_size);
+	*p = agg->pending[--agg->pending_len];
+	return err;
+}
+
+const char *gc_trigger_name(uint32_t trigger)
+{
+	switch (trigger) {
+	case GC_TRIGGER_HEAP:
+		return "heap";
+	case GC_TRIGGER_TIME:
+		return "time";
+	case GC_TRIGGER_FORCED:
+		return "forced";
+	default:
+		return "unknown";
+	}
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What a trace adds up to, before any symbol is looked up: allocations and
+ * stack growths per unique user stack (raw PCs of the traced process), GC
+ * cycles, stack growths joined from morestack and copystack, and the lost
+ * event counters. Fed by events.c; read by the outputs.
+ */
+#ifndef GOMEMTRACE_AGGREGATE_H
+#define GOMEMTRACE_AGGREGATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Counts for one unique stack. For allocations: objects and bytes; for stack
+ * growths: events and bytes added to stacks (new size - old size). */
+struct stack_count {
+	uint64_t hash;
+	uint32_t nframes;
+	uint64_t *frames;	/* leaf first, runtime PCs as walked */
+	uint64_t count;
+	uint64_t bytes;
+};
+
+struct stack_table {
+	struct stack_count *entries;	/* dense, in insertion order */
+	size_t len, cap;
+	uint32_t *slots;		/* open addressing: index + 1, 0 = free */
+	size_t nslots;
+};
+
+enum gc_trigger {
+	GC_TRIGGER_HEAP = 0,
+	GC_TRIGGER_TIME = 1,
+	GC_TRIGGER_FORCED = 2,	/* gcTriggerCycle: runtime.GC, debug.FreeOSMemory */
+};
+
+struct gc_cycle {
+	uint32_t cycle;		/* the runtime's cycle number (gctrace's "gc N") */
+	uint32_t trigger;	/* enum gc_trigger, or another value as seen */
+	uint64_t start_ns;	/* CLOCK_MONOTONIC; 0 if started before the trace */
+	uint64_t end_ns;	/* 0 if not finished within the trace */
+};
+
+/* A morestack waiting for the copystack of the same goroutine. */
+struct pending_growth {
+	uint64_t g;
+	uint64_t goid;
+	uint32_t nframes;
+	uint64_t frames[128];
+};
+
+struct aggregate {
+	int go_minor;			/* size accounting follows the version */
+	struct stack_table allocs;
+	struct stack_table growths;
+	uint64_t alloc_objects, alloc_bytes;
+	uint64_t tiny_objects;		/* included in alloc_objects */
+	uint64_t growth_events, growth_bytes;
+	uint64_t growth_unattributed;	/* copystack grew with no morestack seen */
+	uint64_t shrink_events, shrink_bytes;
+	struct gc_cycle *gc;
+	size_t gc_len, gc_cap;
+	struct pending_growth *pending;
+	size_t pending_len, pending_cap;
+	uint64_t first_ns, last_ns;	/* timestamps of the first and last event */
+	uint64_t bad_events;		/* malformed ring buffer records */
+};
+
+void aggregate_init(struct aggregate *agg, int go_minor);
+void aggregate_free(struct aggregate *agg);
+
+int aggregate_alloc(struct aggregate *agg, uint64_t ts, uint8_t probe, uint8_t flags,
+		    uint64_t size, const uint64_t *frames, uint32_t nframes);
+int aggregate_gc_start(struct aggregate *agg, uint64_t ts, uint32_t cycle, uint32_t trigger);
+int aggregate_gc_end(struct aggregate *agg, uint64_t ts, uint32_t numgc);
+int aggregate_morestack(struct aggregate *agg, uint64_t ts, uint64_t g, uint64_t goid,
+			const uint64_t *frames, uint32_t nframes);
+int aggregate_copystack(struct aggregate *agg, uint64_t ts, uint64_t g,
+			uint64_t old_size, uint64_t new_size);
+
+/* Adds count/bytes to the entry for this stack, creating it. */
+int stack_table_add(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
+		    uint64_t count, uint64_t bytes);
+void stack_table_free(struct stack_table *t);
+
+const char *gc_trigger_name(uint32_t trigger);
+
+#endif

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Consumes ring buffer records: checks each record's length against its type
+ * (a short or unknown record is counted, never trusted) and feeds the
+ * aggregate.
+ */
+#include <stddef.h>
+
+#include "aggregate.h"
+#include "events.h"
+#include "memtrace_types.h"
+
+static bool frames_fit(size_t len, size_t fixed, uint32_t nframes)
+{
+	return nframes <= MAX_STACK_DEPTH && len >= fixed + nframes * sizeof(__u64);
+}
+
+int events_handle(void *ctx, void *data, size_t len)
+{
+	struct aggregate *agg = ctx;
+	const struct event_header *hdr = data;
+	int ret = 0;
+
+	if (len < sizeof(*hdr))
+		goto bad;
+	switch (hdr->type) {
+	case EVENT_ALLOC: {
+		const struct alloc_event *e = data;
+
+		if (len < EVENT_FIXED_SIZE(alloc_event) ||
+		    !frames_fit(len, EVENT_FIXED_SIZE(alloc_event), e->nframes))
+			goto bad;
+		ret = aggregate_alloc(agg, hdr->ts, e->probe, e->flags, e->size,
+				      (const uint64_t *)e->frames, e->nframes);
+		break;
+	}
+	case EVENT_GC_START: {
+		const struct gc_start_event *e = data;
+
+		if (len < sizeof(*e))
+			goto bad;
+		ret = aggregate_gc_start(agg, hdr->ts, e->cycle, e->trigger);
+		break;
+	}
+	case EVENT_GC_END: {
+		const struct gc_end_event *e = data;
+
+		if (len < sizeof(*e))
+			goto bad;
+		ret = aggregate_gc_end(agg, hdr->ts, e->numgc);
+		break;
+	}
+	case EVENT_MORESTACK: {
+		const struct morestack_event *e = data;
+
+		if (len < EVENT_FIXED_SIZE(morestack_event) ||
+		    !frames_fit(len, EVENT_FIXED_SIZE(morestack_event), e->nframes))
+			goto bad;
+		ret = aggregate_morestack(agg, hdr->ts, e->g, e->goid,
+					  (const uint64_t *)e->frames, e->nframes);
+		break;
+	}
+	case EVENT_COPYSTACK: {
+		const struct copystack_event *e = data;
+
+		if (len < sizeof(*e))
+			goto bad;
+		ret = aggregate_copystack(agg, hdr->ts, e->g, e->old_size, e->new_size);
+		break;
+	}
+	default:
+		goto bad;
+	}
+	return ret;
+bad:
+	agg->bad_events++;
+	return 0;
+}

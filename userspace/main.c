@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * gomemtrace: the command line and the trace's life: read the target binary,
+ * plan probes, attach (holding a launched child until then), collect events
+ * until Ctrl-C, the duration or the target's exit, then detach, drain and
+ * write the outputs.
+ *
+ * Exit codes: 0 success (also when the target exits during the trace), 2 bad
+ * input (one line on stderr starting "gomemtrace: "), 1 any other failure.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "aggregate.h"
+#include "events.h"
+#include "go_layouts.h"
+#include "gobinary.h"
+#include "launch.h"
+#include "memtrace.h"
+#include "probe_plan.h"
+#include "report.h"
+#include "sites.h"
+#include "symbolize.h"
+
+#define EXIT_BAD_INPUT 2
+
+static struct env {
+	pid_t pid;
+	double duration;
+	const char *output_dir;
+	const char *mode;
+	bool quiet;
+	bool verbose;
+	int top;
+	char **command;
+} env = {
+	.mode = "exact",
+	.top = 10,
+};
+
+const char *argp_program_version = "gomemtrace 0.1.0";
+const char *argp_program_bug_address = NULL;
+static const char doc[] =
+"Trace heap allocations, GC cycles and goroutine stack growth of a running Go\n"
+"program, by uprobes in the Go runtime. No restart, no code change, no pprof\n"
+"endpoint needed; stripped, PIE and cgo binaries work.\n"
+"\n"
+"USAGE: gomemtrace [OPTIONS] -p PID\n"
+"       gomemtrace [OPTIONS] -- COMMAND [ARG...]\n"
+"\n"
+"EXAMPLES:\n"
+"    gomemtrace -p 1234              # trace PID 1234 until Ctrl-C\n"
+"    gomemtrace -p 1234 -d 10 -o out # 10 seconds; out/report.json, out/heap.pb.gz\n"
+"    gomemtrace -o out -- ./server -port 8080   # launch, trace until it exits\n"
+"    go tool pprof -top out/heap.pb.gz          # read the heap profile\n";
+
+static const struct argp_option opts[] = {
+	{ "pid", 'p', "PID", 0, "Trace this process", 0 },
+	{ "duration", 'd', "SECONDS", 0,
+	  "Stop after this long (default: Ctrl-C, SIGTERM or the target's exit)", 0 },
+	{ "output", 'o', "DIR", 0,
+	  "Write report.json and heap.pb.gz into DIR (created if missing)", 0 },
+	{ "mode", 'm', "MODE", 0,
+	  "exact: every allocation, with its stack (default)", 0 },
+	{ "top", 't', "N", 0, "Sites and cycles listed in the text report (default 10)", 0 },
+	{ "quiet", 'q', NULL, 0, "No text report on stdout", 0 },
+	{ "verbose", 'v', NULL, 0, "Show the probe plan and libbpf's debug output", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
+	{},
+};
+
+/* Bad input: one line, exit 2. */
+static void __attribute__((noreturn, format(printf, 1, 2))) die_input(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("gomemtrace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_BAD_INPUT);
+}
+
+static long parse_long(const char *arg, const char *what, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < min || v > max)
+		die_input("invalid %s: '%s'", what, arg);
+	return v;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	char *end;
+
+	switch (key) {
+	case 'p':
+		env.pid = parse_long(arg, "pid", 1, INT_MAX);
+		break;
+	case 'd':
+		errno = 0;
+		env.duration = strtod(arg, &end);
+		if (errno || end == arg || *end || !(env.duration > 0) || env.duration > 1e9)
+			die_input("invalid duration: '%s' (seconds, > 0)", arg);
+		break;
+	case 'o':
+		env.output_dir = arg;
+		break;
+	case 'm':
+		if (strcmp(arg, "exact"))
+			die_input("unknown mode: '%s' (modes: exact)", arg);
+		env.mode = arg;
+		break;
+	case 't':
+		env.top = parse_long(arg, "--top", 0, INT_MAX);
+		break;
+	case 'q':
+		env.quiet = true;
+		break;
+	case 'v':
+		env.verbose = true;
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARG:
+		/* The command and all its arguments, options included. */
+		env.command = &state->argv[state->next - 1];
+		state->next = state->argc;
+		break;
+	case ARGP_KEY_ERROR:
+		if (state->next > 0 && state->next <= state->argc)
+			die_input("bad option or missing argument: '%s' (see --help)",
+				  state->argv[state->next - 1]);
+		die_input("bad arguments (see --help)");
+	case ARGP_KEY_END:
+		if (env.pid && env.command)
+			die_input("give either -p PID or a COMMAND, not both");
+		if (!env.pid && !env.command)
+			die_input("nothing to trace: give -p PID or -- COMMAND (see --help)");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !env.verbose)
+		return 0;
+	if (!env.verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (len >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, dir, len + 1);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* The target is gone: an exited child (reaped here) or a process whose
+ * pidfd became readable. */
+static bool target_exited(pid_t child, int pidfd)
+{
+	if (child > 0)
+		return waitpid(child, NULL, WNOHANG) == child;
+	if (pidfd >= 0) {
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+		return poll(&p, 1, 0) > 0;
+	}
+	return false;
+}
+
+static void print_plan(const struct probe_plan *plan, const char *path)
+{
+	fprintf(stderr, "Probes in %s (allocations: %s):\n", path, plan->alloc_strategy);
+	for (int i = 0; i < plan->n; i++) {
+		const struct probe_point *p = &plan->points[i];
+
+		fprintf(stderr, "  %-48s 0x%llx (+%llu) file offset 0x%llx\n", p->function,
+			(unsigned long long)p->func_entry,
+			(unsigned long long)(p->address - p->func_entry),
+			(unsigned long long)p->file_offset);
+	}
+}
+
+static int write_outputs(const struct report *r)
+{
+	char path[PATH_MAX];
+	int ret = mkdir_p(env.output_dir);
+
+	if (ret) {
+		fprintf(stderr, "gomemtrace: cannot create %s: %s\n", env.output_dir,
+			strerror(-ret));
+		return ret;
+	}
+	snprintf(path, sizeof(path), "%s/report.json", env.output_dir);
+	ret = report_write_json(r, path);
+	if (!ret) {
+		snprintf(path, sizeof(path), "%s/heap.pb.gz", env.output_dir);
+		ret = report_write_pprof(r, path);
+	}
+	if (ret)
+		fprintf(stderr, "gomemtrace: cannot write %s: %s\n", path, strerror(-ret));
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
+	struct launched child = { .pid = -1, .go_fd = -1, .err_fd = -1 };
+	struct memtrace_opts mopts = {};
+	struct memtrace *mt = NULL;
+	struct gobin *bin = NULL;
+	struct aggregate agg;
+	struct report rep = {};
+	struct probe_plan plan;
+	const struct go_layout *layout;
+	char exe[PATH_MAX], err[512];
+	char *command_path = NULL;
+	uint64_t start_ns, deadline_ns = 0;
+	int ret, exit_code = 1, pidfd = -1;
+
+	aggregate_init(&agg, 0);
+	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_IN_ORDER, NULL, NULL))
+		die_input("bad arguments (see --help)");
+	libbpf_set_print(libbpf_print);
+
+	/* The binary as the kernel sees it: /proc/PID/exe resolves in the
+	 * target's mount namespace and survives the file being replaced. */
+	if (env.pid) {
+		if (kill(env.pid, 0) && errno == ESRCH)
+			die_input("no such process: %d", (int)env.pid);
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)env.pid);
+		ret = readlink(exe, err, sizeof(err) - 1);
+		if (ret < 0)
+			die_input("cannot read the executable of pid %d: %s", (int)env.pid,
+				  strerror(errno));
+		err[ret] = '\0';
+		rep.exe = strdup(err);
+	} else {
+		ret = launch_resolve(env.command[0], &command_path);
+		if (ret)
+			die_input("%s: %s", env.command[0],
+				  ret == -ENOENT ? "command not found" : strerror(-ret));
+		snprintf(exe, sizeof(exe), "%s", command_path);
+		rep.exe = realpath(command_path, NULL);
+	}
+	if (!rep.exe) {
+		fprintf(stderr, "gomemtrace: out of memory\n");
+		goto cleanup;
+	}
+
+	ret = gobin_open(exe, &bin, err, sizeof(err));
+	if (ret)
+		die_input("%s: %s", rep.exe, err);
+	layout = go_layout_find(gobin_go_minor(bin));
+	if (!layout)
+		die_input("%s: unsupported Go version %s (supported: go1.19, go1.21 to go1.27)",
+			  rep.exe, gobin_go_version(bin) ? gobin_go_version(bin) : "unknown");
+	ret = probe_plan_build(bin, layout, &plan, err, sizeof(err));
+	if (ret)
+		die_input("%s: %s", rep.exe, err);
+	if (env.verbose)
+		print_plan(&plan, rep.exe);
+	aggregate_init(&agg, gobin_go_minor(bin));
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (env.command) {
+		ret = launch_held(command_path, env.command, &child);
+		if (ret) {
+			fprintf(stderr, "gomemtrace: cannot start %s: %s\n", env.command[0],
+				strerror(-ret));
+			goto cleanup;
+		}
+		rep.pid = child.pid;
+	} else {
+		rep.pid = env.pid;
+		pidfd = syscall(SYS_pidfd_open, env.pid, 0);
+	}
+
+	mopts.binary = exe;
+	mopts.pid = rep.pid;
+	ret = memtrace_start(&mt, &plan, layout, &mopts, events_handle, &agg, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "gomemtrace: %s\n", err);
+		goto cleanup;
+	}
+	start_ns = monotonic_ns();
+	if (env.duration)
+		deadline_ns = start_ns + (uint64_t)(env.duration * 1e9);
+	fprintf(stderr, "Tracing pid %d (%s, %s): %d probes attached. Ctrl-C to end.\n",
+		(int)rep.pid, rep.exe, gobin_go_version(bin), memtrace_attached(mt));
+	if (env.command) {
+		ret = launch_release(&child);
+		if (ret) {
+			child.pid = -1;
+			fprintf(stderr, "gomemtrace: cannot execute %s: %s\n", exe, strerror(-ret));
+			exit_code = EXIT_BAD_INPUT;
+			goto cleanup;
+		}
+	}
+
+	while (!exiting) {
+		ret = memtrace_poll(mt, 100);
+		if (ret < 0 && ret != -EINTR) {
+			fprintf(stderr, "gomemtrace: reading events: %s\n", strerror(-ret));
+			goto cleanup;
+		}
+		if (deadline_ns && monotonic_ns() >= deadline_ns)
+			break;
+		if (target_exited(child.pid, pidfd)) {
+			child.pid = -1;
+			break;
+		}
+	}
+
+	ret = memtrace_stop(mt);
+	if (ret < 0) {
+		fprintf(stderr, "gomemtrace: draining events: %s\n", strerror(-ret));
+		goto cleanup;
+	}
+	rep.duration_ns = monotonic_ns() - start_ns;
+	rep.start_ns = start_ns;
+	rep.go_version = gobin_go_version(bin);
+	rep.mode = env.mode;
+	rep.agg = &agg;
+	rep.bin = bin;
+	rep.lost_events = memtrace_lost_events(mt) + agg.bad_events;
+	rep.lost_stacks = memtrace_lost_stacks(mt);
+	memtrace_load_bias(mt, &rep.load_bias);
+	ret = symbolizer_new(&rep.sym, bin, rep.load_bias);
+	if (!ret)
+		ret = sites_alloc(&agg.allocs, rep.sym, &rep.alloc_sites);
+	if (!ret)
+		ret = sites_growth(&agg.growths, rep.sym, &rep.growth_sites);
+	if (ret) {
+		fprintf(stderr, "gomemtrace: %s\n", strerror(-ret));
+		goto cleanup;
+	}
+	if (env.output_dir && write_outputs(&rep))
+		goto cleanup;
+	if (!env.quiet)
+		report_print_text(&rep, stdout, env.top);
+	exit_code = 0;
+
+cleanup:
+	if (child.pid > 0 && child.go_fd >= 0)
+		launch_abort(&child);
+	memtrace_close(mt);
+	site_list_free(&rep.alloc_sites);
+	site_list_free(&rep.growth_sites);
+	symbolizer_free(rep.sym);
+	aggregate_free(&agg);
+	gobin_close(bin);
+	free(command_path);
+	free((char *)rep.exe);
+	if (pidfd >= 0)
+		close(pidfd);
+	return exit_code;
+}

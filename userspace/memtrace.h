@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Loader of the memtrace probe set (bpf/memtrace.bpf.c): see memtrace.c. */
+#ifndef GOMEMTRACE_MEMTRACE_LOADER_H
+#define GOMEMTRACE_MEMTRACE_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "go_layouts.h"
+#include "probe_plan.h"
+
+struct memtrace;
+
+struct memtrace_opts {
+	const char *binary;	/* path the kernel resolves to the probed inode */
+	pid_t pid;		/* only this process */
+	size_t ringbuf_bytes;	/* power of two, multiple of the page size */
+};
+
+/* Called for each ring buffer record (see bpf/memtrace_events.h). */
+typedef int (*memtrace_event_fn)(void *ctx, void *data, size_t len);
+
+/* Open, configure, load and attach. Returns 0 or a negative errno, with a
+ * one-line reason in err. */
+int memtrace_start(struct memtrace **out, const struct probe_plan *plan,
+		   const struct go_layout *layout, const struct memtrace_opts *opts,
+		   memtrace_event_fn fn, void *ctx, char *err, size_t errlen);
+int memtrace_attached(const struct memtrace *mt);
+/* Waits up to timeout_ms for records; returns how many were consumed or a
+ * negative errno (-EINTR when a signal arrived). */
+int memtrace_poll(struct memtrace *mt, int timeout_ms);
+/* Detaches every probe, then consumes what is left in the ring buffer. */
+int memtrace_stop(struct memtrace *mt);
+uint64_t memtrace_lost_events(const struct memtrace *mt);
+uint64_t memtrace_lost_stacks(const struct memtrace *mt);
+/* Load bias seen by the probes; false until a probe fired. */
+bool memtrace_load_bias(const struct memtrace *mt, uint64_t *bias);
+void memtrace_close(struct memtrace *mt);
+
+#endif

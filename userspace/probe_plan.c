@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * From binary facts to probe points. Functions are found in the pclntab
+ * (never by ELF symbol), so stripped binaries plan the same way.
+ *
+ * Allocations: up to Go 1.23 every heap allocation enters runtime.mallocgc.
+ * From 1.24 mallocgc dispatches to mallocgcTiny, mallocgcSmallNoscan,
+ * mallocgcSmallScanNoHeader, mallocgcSmallScanHeader and mallocgcLarge; from
+ * 1.27 the compiler also calls size-specialized mallocgc*SC<class> functions
+ * directly, and mallocgc reaches them through tables. So when the binary has
+ * such leaves, the leaves are probed and mallocgc is not; the *SlowPath
+ * helpers run inside a leaf and are not probed either. The plan is checked:
+ * no probed allocation function may call another one directly, or an
+ * allocation would be counted twice.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "memtrace_types.h"
+#include "probe_plan.h"
+#include "prologue.h"
+
+#define PROLOGUE_SCAN 64
+
+struct leaf_name {
+	const char *prefix;
+	uint8_t kind;
+};
+
+/* Leaf allocation functions: exact name, or name + "SC" + size class. */
+static const struct leaf_name leaves[] = {
+	{ "runtime.mallocgcTiny", ALLOC_PROBE_TINY },
+	{ "runtime.mallocgcSmallNoscan", ALLOC_PROBE_NOSCAN },
+	{ "runtime.mallocgcSmallNoScan", ALLOC_PROBE_NOSCAN },
+	{ "runtime.mallocgcSmallScanNoHeader", ALLOC_PROBE_SCAN_NOHEADER },
+	{ "runtime.mallocgcSmallScanHeader", ALLOC_PROBE_SCAN_HEADER },
+	{ "runtime.mallocgcLarge", ALLOC_PROBE_LARGE },
+};
+
+static bool is_size_class_suffix(const char *s)
+{
+	if (!*s)
+		return true;
+	if (s[0] != 'S' || s[1] != 'C' || !s[2])
+		return false;
+	for (s += 2; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static int leaf_kind(const char *name)
+{
+	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		size_t n = strlen(leaves[i].prefix);
+
+		if (!strncmp(name, leaves[i].prefix, n) && is_size_class_suffix(name + n))
+			return leaves[i].kind;
+	}
+	return 0;
+}
+
+/* Where to put the probe: after the prologue for Go functions, the entry for
+ * assembly ones (at_entry). */
+static int add_point(const struct gobin *bin, struct probe_plan *plan,
+		     const struct gobin_func *fn, enum probe_role role, uint8_t kind,
+		     bool at_entry, char *err, size_t errlen)
+{
+	struct probe_point *p;
+	size_t off = 0;
+	int ret;
+
+	if (plan->n >= MAX_PROBES) {
+		snprintf(err, errlen, "too many probe points (more than %d)", MAX_PROBES);
+		return -E2BIG;
+	}
+	if (!at_entry) {
+		size_t len = fn->end - fn->entry < PROLOGUE_SCAN ? fn->end - fn->entry
+								 : PROLOGUE_SCAN;
+		const uint8_t *code = gobin_read(bin, fn->entry, len);
+
+		if (!code || go_prologue_end(code, len, &off)) {
+			snprintf(err, errlen, "%s: unrecognized function prologue", fn->name);
+			return -ENOEXEC;
+		}
+	}
+	p = &plan->points[plan->n];
+	memset(p, 0, sizeof(*p));
+	p->role = role;
+	p->alloc_kind = kind;
+	snprintf(p->function, sizeof(p->function), "%s", fn->name);
+	p->func_entry = fn->entry;
+	p->address = fn->entry + off;
+	ret = gobin_vaddr_to_offset(bin, p->address, &p->file_offset);
+	if (ret) {
+		snprintf(err, errlen, "%s: address 0x%llx is not in a loaded segment",
+			 fn->name, (unsigned long long)p->address);
+		return -ENOEXEC;
+	}
+	plan->n++;
+	return 0;
+}
+
+static int add_named(const struct gobin *bin, struct probe_plan *plan, const char *name,
+		     enum probe_role role, bool at_entry, char *err, size_t errlen)
+{
+	struct gobin_func fn;
+
+	if (gobin_find_func(bin, name, &fn)) {
+		snprintf(err, errlen, "%s not found in the binary", name);
+		return -ENOENT;
+	}
+	return add_point(bin, plan, &fn, role, 0, at_entry, err, errlen);
+}
+
+/* A direct CALL rel32 (e8) from one allocation probe's function to another's
+ * entry. Every byte offset is tried, so a real call is never missed; a false
+ * match only makes the check stricter. */
+static const struct probe_point *calls_other_alloc(const struct gobin *bin,
+						   const struct probe_plan *plan,
+						   const struct probe_point *from)
+{
+	struct gobin_func fn;
+	const uint8_t *code;
+	uint64_t len;
+
+	if (gobin_func_at(bin, from->func_entry, &fn))
+		return NULL;
+	len = fn.end - fn.entry;
+	code = gobin_read(bin, fn.entry, len);
+	if (!code)
+		return NULL;
+	for (uint64_t i = 0; i + 5 <= len; i++) {
+		int32_t rel;
+		uint64_t target;
+
+		if (code[i] != 0xe8)
+			continue;
+		memcpy(&rel, code + i + 1, sizeof(rel));
+		target = fn.entry + i + 5 + (int64_t)rel;
+		for (int j = 0; j < plan->n; j++) {
+			const struct probe_point *to = &plan->points[j];
+
+			if (to != from && to->role == PROBE_ALLOC && to->func_entry == target)
+				return to;
+		}
+	}
+	return NULL;
+}
+
+int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
+		     struct probe_plan *plan, char *err, size_t errlen)
+{
+	size_t nfuncs = gobin_func_count(bin);
+	struct gobin_func fn;
+	uint64_t addr;
+	int ret;
+
+	memset(plan, 0, sizeof(*plan));
+	for (size_t i = 0; i < nfuncs; i++) {
+		int kind;
+
+		if (gobin_func_by_index(bin, i, &fn))
+			continue;
+		kind = leaf_kind(fn.name);
+		if (!kind)
+			continue;
+		ret = add_point(bin, plan, &fn, PROBE_ALLOC, kind, false, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (plan->n) {
+		plan->alloc_strategy = "allocation leaves";
+	} else {
+		plan->alloc_strategy = "runtime.mallocgc";
+		if (gobin_find_func(bin, "runtime.mallocgc", &fn)) {
+			snprintf(err, errlen, "runtime.mallocgc not found: not a Go program?");
+			return -ENOEXEC;
+		}
+		ret = add_point(bin, plan, &fn, PROBE_ALLOC, ALLOC_PROBE_MALLOCGC, false,
+				err, errlen);
+		if (ret)
+			return ret;
+	}
+	for (int i = 0; i < plan->n; i++) {
+		const struct probe_point *to = calls_other_alloc(bin, plan, &plan->points[i]);
+
+		if (to) {
+			snprintf(err, errlen, "%s calls %s: probing both would count "
+				 "allocations twice", plan->points[i].function, to->function);
+			return -ENOEXEC;
+		}
+	}
+
+	ret = add_named(bin, plan, "runtime.(*gcControllerState).startCycle",
+			PROBE_GC_START, false, err, errlen);
+	if (!ret)
+		ret = add_named(bin, plan, "runtime.freeStackSpans", PROBE_GC_END, false,
+				err, errlen);
+	if (!ret)
+		ret = add_named(bin, plan, "runtime.morestack", PROBE_MORESTACK, true,
+				err, errlen);
+	if (!ret)
+		ret = add_named(bin, plan, "runtime.copystack", PROBE_COPYSTACK, false,
+				err, errlen);
+	if (ret)
+		return ret;
+
+	/* Globals need ELF symbols; without them cycle numbers stay unknown. */
+	if (!gobin_symbol_addr(bin, "runtime.work", &addr))
+		plan->work_cycles_addr = addr + layout->work_cycles;
+	if (!gobin_symbol_addr(bin, "runtime.memstats", &addr))
+		plan->memstats_numgc_addr = addr + layout->memstats_numgc;
+	return 0;
+}

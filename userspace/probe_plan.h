@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Which runtime functions of a binary to probe, and where: see probe_plan.c. */
+#ifndef GOMEMTRACE_PROBE_PLAN_H
+#define GOMEMTRACE_PROBE_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gobinary.h"
+#include "go_layouts.h"
+
+enum probe_role {
+	PROBE_ALLOC,
+	PROBE_GC_START,
+	PROBE_GC_END,
+	PROBE_MORESTACK,
+	PROBE_COPYSTACK,
+};
+
+struct probe_point {
+	enum probe_role role;
+	uint8_t alloc_kind;	/* enum alloc_probe_kind, for PROBE_ALLOC */
+	char function[128];	/* pclntab name */
+	uint64_t func_entry;	/* link-time address */
+	uint64_t address;	/* probe address: entry or end of prologue */
+	uint64_t file_offset;	/* of address, for the uprobe */
+};
+
+#define MAX_PROBES 64
+
+struct probe_plan {
+	struct probe_point points[MAX_PROBES];
+	int n;
+	const char *alloc_strategy;	/* "runtime.mallocgc" or "allocation leaves" */
+	uint64_t work_cycles_addr;	/* link-time address of work.cycles, 0: unknown */
+	uint64_t memstats_numgc_addr;	/* link-time address of memstats.numgc, 0: unknown */
+};
+
+/*
+ * Chooses the probe points of a Go binary so that every heap allocation hits
+ * exactly one probe, and locates the GC and stack growth probes. Returns 0,
+ * or -ENOEXEC/-ENOENT with a reason in err.
+ */
+int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
+		     struct probe_plan *plan, char *err, size_t errlen);
+
+#endif

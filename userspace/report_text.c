@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The text report on stdout: totals, top allocation sites, GC cycles, top
+ * stack growth sites, and what was lost. */
+#include <stdio.h>
+
+#include "report.h"
+
+static void human_bytes(char *buf, size_t len, uint64_t bytes)
+{
+	static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+void report_print_text(const struct report *r, FILE *out, int top)
+{
+	const struct aggregate *agg = r->agg;
+	char b[32];
+
+	fprintf(out, "gomemtrace: pid %d %s (%s), %s mode, %.3f s\n", (int)r->pid, r->exe,
+		r->go_version ? r->go_version : "unknown Go", r->mode, r->duration_ns / 1e9);
+	human_bytes(b, sizeof(b), agg->alloc_bytes);
+	fprintf(out, "\nHeap allocations: %llu objects, %s\n",
+		(unsigned long long)agg->alloc_objects, b);
+	if (r->alloc_sites.len)
+		fprintf(out, "  %12s %12s  %s\n", "BYTES", "OBJECTS", "SITE");
+	for (size_t i = 0; i < r->alloc_sites.len && (int)i < top; i++) {
+		const struct site *s = &r->alloc_sites.sites[i];
+
+		human_bytes(b, sizeof(b), s->bytes);
+		fprintf(out, "  %12s %12llu  %s %s:%u\n", b, (unsigned long long)s->count,
+			s->function, s->file, s->line);
+	}
+
+	fprintf(out, "\nGC cycles: %zu\n", agg->gc_len);
+	for (size_t i = 0; i < agg->gc_len && (int)i < top; i++) {
+		const struct gc_cycle *c = &agg->gc[i];
+
+		fprintf(out, "  gc %-5u %-7s", c->cycle, gc_trigger_name(c->trigger));
+		if (c->start_ns && c->end_ns)
+			fprintf(out, " +%.3f s, %.3f ms\n", (c->start_ns - r->start_ns) / 1e9,
+				(c->end_ns - c->start_ns) / 1e6);
+		else
+			fprintf(out, " (%s)\n", c->start_ns ? "not finished" : "started before trace");
+	}
+	if ((int)agg->gc_len > top)
+		fprintf(out, "  ... %zu more\n", agg->gc_len - top);
+
+	human_bytes(b, sizeof(b), agg->growth_bytes);
+	fprintf(out, "\nStack growths: %llu, %s added\n",
+		(unsigned long long)agg->growth_events, b);
+	for (size_t i = 0; i < r->growth_sites.len && (int)i < top; i++) {
+		const struct site *s = &r->growth_sites.sites[i];
+
+		human_bytes(b, sizeof(b), s->bytes);
+		fprintf(out, "  %8llu %12s  %s\n", (unsigned long long)s->count, b, s->function);
+	}
+
+	fprintf(out, "\nLost events: %llu", (unsigned long long)r->lost_events);
+	if (r->lost_stacks)
+		fprintf(out, ", stacks not walked: %llu", (unsigned long long)r->lost_stacks);
+	fputc('\n', out);
+}

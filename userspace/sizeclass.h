@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* How the Go runtime accounts an allocation's size: see sizeclass.c. */
+#ifndef GOMEMTRACE_SIZECLASS_H
+#define GOMEMTRACE_SIZECLASS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct go_alloc_size {
+	uint64_t bytes;	/* what the runtime's heap profile records */
+	bool tiny;	/* packed into a shared 16-byte block */
+};
+
+/*
+ * The size the runtime accounts for an allocation of `size` bytes seen at a
+ * probe of kind `probe` (enum alloc_probe_kind), with `scan` set when the
+ * type holds pointers, in Go 1.<go_minor % 100>.
+ */
+struct go_alloc_size go_alloc_size(int go_minor, uint8_t probe, bool scan, uint64_t size);
+
+#endif

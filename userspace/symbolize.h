@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* PCs of the traced process to source frames, cached: see symbolize.c. */
+#ifndef GOMEMTRACE_SYMBOLIZE_H
+#define GOMEMTRACE_SYMBOLIZE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gobinary.h"
+
+struct symbolizer;
+
+#define UNKNOWN_FUNCTION "[unknown]"
+
+int symbolizer_new(struct symbolizer **out, const struct gobin *bin, uint64_t load_bias);
+void symbolizer_free(struct symbolizer *s);
+
+/*
+ * Source frames of the stack entry at `depth` (0: the sampled PC itself;
+ * deeper entries are return addresses, looked up at pc - 1), innermost
+ * inlined frame first. Always at least one frame: a PC outside the binary
+ * gives UNKNOWN_FUNCTION. Returns the count; *frames stays valid until
+ * symbolizer_free.
+ */
+int symbolizer_frames(struct symbolizer *s, uint64_t pc, uint32_t depth,
+		      const struct gobin_frame **frames);
+
+/* Package runtime, as the runtime's heap profile hides its frames. */
+bool go_function_is_runtime(const char *function);
+
+/* The first frame outside package runtime (all inlined frames counted), or
+ * the last frame if every frame is the runtime's. */
+struct gobin_frame symbolizer_alloc_site(struct symbolizer *s, const uint64_t *pcs,
+					 uint32_t npcs);
+
+#endif

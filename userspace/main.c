@@ -181,11 +181,11 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-static uint64_t monotonic_ns(void)
+static uint64_t clock_ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
@@ -340,7 +340,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gomemtrace: %s\n", err);
 		goto cleanup;
 	}
-	start_ns = monotonic_ns();
+	start_ns = clock_ns(CLOCK_MONOTONIC);
+	rep.start_wall_ns = clock_ns(CLOCK_REALTIME);
 	if (env.duration)
 		deadline_ns = start_ns + (uint64_t)(env.duration * 1e9);
 	fprintf(stderr, "Tracing pid %d (%s, %s): %d probes attached. Ctrl-C to end.\n",
@@ -361,7 +362,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "gomemtrace: reading events: %s\n", strerror(-ret));
 			goto cleanup;
 		}
-		if (deadline_ns && monotonic_ns() >= deadline_ns)
+		if (deadline_ns && clock_ns(CLOCK_MONOTONIC) >= deadline_ns)
 			break;
 		if (target_exited(child.pid, pidfd)) {
 			child.pid = -1;
@@ -374,7 +375,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gomemtrace: draining events: %s\n", strerror(-ret));
 		goto cleanup;
 	}
-	rep.duration_ns = monotonic_ns() - start_ns;
+	rep.duration_ns = clock_ns(CLOCK_MONOTONIC) - start_ns;
 	rep.start_ns = start_ns;
 	rep.go_version = gobin_go_version(bin);
 	rep.mode = env.mode;

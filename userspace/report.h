@@ -23,6 +23,7 @@ struct report {
 	const char *go_version;
 	const char *mode;
 	uint64_t start_ns;	/* CLOCK_MONOTONIC when the probes were attached */
+	uint64_t start_wall_ns;	/* CLOCK_REALTIME then */
 	uint64_t duration_ns;
 	const struct aggregate *agg;
 	struct site_list alloc_sites;

@@ -4,7 +4,7 @@
  * alloc_space/bytes), one sample per unique stack, every frame symbolized
  * with inlined calls. Leading frames in package runtime are hidden, as the
  * Go runtime's own heap profile (runtime/pprof) hides them, unless the
- * whole stack is the runtime's.
+ * whole stack is the runtime's (symbolize.c has the rules).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,24 +14,13 @@
 
 #define MAX_LINES 32
 
-static uint32_t first_user_frame(struct symbolizer *sym, const struct stack_count *e)
-{
-	for (uint32_t i = 0; i < e->nframes; i++) {
-		const struct gobin_frame *frames;
-
-		symbolizer_frames(sym, e->frames[i], i, &frames);
-		if (!go_function_is_runtime(frames[0].function))
-			return i;
-	}
-	return 0;
-}
-
 static int add_stack(struct pprof_writer *w, struct symbolizer *sym,
 		     const struct stack_count *e, uint64_t *ids)
 {
-	uint32_t first = first_user_frame(sym, e), n = 0;
+	uint32_t len = symbolizer_stack_len(sym, e->frames, e->nframes);
+	uint32_t first = symbolizer_first_user_pc(sym, e->frames, len), n = 0;
 
-	for (uint32_t i = first; i < e->nframes; i++) {
+	for (uint32_t i = first; i < len; i++) {
 		struct pprof_line lines[MAX_LINES];
 		const struct gobin_frame *frames;
 		int nf = symbolizer_frames(sym, e->frames[i], i, &frames);
@@ -67,7 +56,7 @@ int report_write_pprof(const struct report *r, const char *path)
 	if (!ret)
 		ret = pprof_set_period(w, "space", "bytes", 1);
 	if (!ret)
-		ret = pprof_set_time(w, r->start_ns, r->duration_ns);
+		ret = pprof_set_time(w, r->start_wall_ns, r->duration_ns);
 	if (!ret) {
 		uint64_t start = r->load_bias + gobin_first_load_vaddr(r->bin);
 

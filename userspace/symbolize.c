@@ -127,23 +127,45 @@ unknown:
 
 bool go_function_is_runtime(const char *function)
 {
-	return !strncmp(function, "runtime.", strlen("runtime."));
+	return !strncmp(function, "runtime.", strlen("runtime.")) ||
+	       !strncmp(function, "internal/runtime/", strlen("internal/runtime/"));
+}
+
+uint32_t symbolizer_stack_len(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs)
+{
+	for (uint32_t i = 0; i < npcs; i++) {
+		const struct gobin_frame *frames;
+		int n = symbolizer_frames(s, pcs[i], i, &frames);
+
+		if (!strcmp(frames[n - 1].function, "runtime.mcall") ||
+		    !strcmp(frames[n - 1].function, "runtime.systemstack"))
+			return i + 1;
+	}
+	return npcs;
+}
+
+uint32_t symbolizer_first_user_pc(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs)
+{
+	npcs = symbolizer_stack_len(s, pcs, npcs);
+	for (uint32_t i = 0; i < npcs; i++) {
+		const struct gobin_frame *frames;
+
+		symbolizer_frames(s, pcs[i], i, &frames);
+		if (!go_function_is_runtime(frames[0].function))
+			return i;
+	}
+	return 0;
 }
 
 struct gobin_frame symbolizer_alloc_site(struct symbolizer *s, const uint64_t *pcs,
 					 uint32_t npcs)
 {
-	struct gobin_frame last = unknown_frame;
+	const struct gobin_frame *frames;
+	uint32_t i;
 
-	for (uint32_t i = 0; i < npcs; i++) {
-		const struct gobin_frame *frames;
-		int n = symbolizer_frames(s, pcs[i], i, &frames);
-
-		for (int j = 0; j < n; j++) {
-			if (!go_function_is_runtime(frames[j].function))
-				return frames[j];
-			last = frames[j];
-		}
-	}
-	return last;
+	if (!npcs)
+		return unknown_frame;
+	i = symbolizer_first_user_pc(s, pcs, npcs);
+	symbolizer_frames(s, pcs[i], i, &frames);
+	return frames[0];
 }

@@ -25,11 +25,22 @@ void symbolizer_free(struct symbolizer *s);
 int symbolizer_frames(struct symbolizer *s, uint64_t pc, uint32_t depth,
 		      const struct gobin_frame **frames);
 
-/* Package runtime, as the runtime's heap profile hides its frames. */
+/* Package runtime (and internal/runtime/...), whose frames the runtime's own
+ * heap profile hides. */
 bool go_function_is_runtime(const char *function);
 
-/* The first frame outside package runtime (all inlined frames counted), or
- * the last frame if every frame is the runtime's. */
+/* How many of the walked PCs belong to the stack as the Go runtime's own
+ * heap profile sees it: its traceback stops where the code switched to the
+ * system stack (runtime.systemstack, runtime.mcall), although the frame
+ * pointer chain goes on into the goroutine that switched. */
+uint32_t symbolizer_stack_len(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs);
+
+/* The first PC whose innermost frame is outside package runtime, or 0 if
+ * there is none: the runtime's heap profile hides the PCs before it. */
+uint32_t symbolizer_first_user_pc(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs);
+
+/* The allocation site of a stack as the runtime's heap profile attributes
+ * it: the innermost frame of the first PC outside package runtime. */
 struct gobin_frame symbolizer_alloc_site(struct symbolizer *s, const uint64_t *pcs,
 					 uint32_t npcs);
 

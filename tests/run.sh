@@ -18,6 +18,14 @@ export GOMEMTRACE_GO
 passed=0
 failed=0
 
+# The Go workload built by every toolchain of the matrix, every variant.
+if ! scripts/build-workloads.sh >"$logdir/build-workloads.log" 2>&1; then
+	echo "  not ok - build-workloads: see $logdir/build-workloads.log"
+	failed=$((failed + 1))
+fi
+GOMEMTRACE_WORKLOADS=${GOMEMTRACE_CACHE:-/var/cache/gomemtrace}/workloads
+export GOMEMTRACE_WORKLOADS
+
 run_one() {
 	local name=$1; shift
 	local log=$logdir/$name.log

@@ -150,6 +150,53 @@ static const struct probe_point *calls_other_alloc(const struct gobin *bin,
 	return NULL;
 }
 
+/*
+ * work.cycles without symbols (stripped binaries): gcStart increments it just
+ * before calling startCycle, by `INCL work+cycles(%rip)` (ff 05 rel32, Go
+ * 1.19-1.20) or by `LEAQ work+cycles(%rip), CX` (48 8d 0d rel32) and a
+ * LOCK XADDL through CX (1.21+). The last such instruction in the 64 bytes
+ * before the call gives the address. Unstripped binaries check this against
+ * the symbol (tests/unit/test_probe_plan.c).
+ */
+int probe_plan_find_work_cycles(const struct gobin *bin, uint64_t *addr)
+{
+	struct gobin_func gc_start, start_cycle;
+	const uint8_t *code;
+	uint64_t len, found = 0;
+
+	if (gobin_find_func(bin, "runtime.gcStart", &gc_start) ||
+	    gobin_find_func(bin, "runtime.(*gcControllerState).startCycle", &start_cycle))
+		return -ENOENT;
+	len = gc_start.end - gc_start.entry;
+	code = gobin_read(bin, gc_start.entry, len);
+	if (!code)
+		return -ENOENT;
+	for (uint64_t call = 0; call + 5 <= len; call++) {
+		int32_t rel;
+
+		if (code[call] != 0xe8)
+			continue;
+		memcpy(&rel, code + call + 1, sizeof(rel));
+		if (gc_start.entry + call + 5 + (int64_t)rel != start_cycle.entry)
+			continue;
+		for (uint64_t i = call > 64 ? call - 64 : 0; i + 6 <= call; i++) {
+			if (code[i] == 0xff && code[i + 1] == 0x05) {
+				memcpy(&rel, code + i + 2, sizeof(rel));
+				found = gc_start.entry + i + 6 + (int64_t)rel;
+			} else if (i + 7 <= call && code[i] == 0x48 && code[i + 1] == 0x8d &&
+				   code[i + 2] == 0x0d) {
+				memcpy(&rel, code + i + 3, sizeof(rel));
+				found = gc_start.entry + i + 7 + (int64_t)rel;
+			}
+		}
+		break;
+	}
+	if (!found)
+		return -ENOENT;
+	*addr = found;
+	return 0;
+}
+
 int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
 		     struct probe_plan *plan, char *err, size_t errlen)
 {
@@ -208,9 +255,12 @@ int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
 	if (ret)
 		return ret;
 
-	/* Globals need ELF symbols; without them cycle numbers stay unknown. */
+	/* Globals from ELF symbols, or from the code that uses them. Without
+	 * either, cycle numbers stay unknown (0) and cycles still pair up. */
 	if (!gobin_symbol_addr(bin, "runtime.work", &addr))
 		plan->work_cycles_addr = addr + layout->work_cycles;
+	else if (!probe_plan_find_work_cycles(bin, &addr))
+		plan->work_cycles_addr = addr;
 	if (!gobin_symbol_addr(bin, "runtime.memstats", &addr))
 		plan->memstats_numgc_addr = addr + layout->memstats_numgc;
 	return 0;

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Probe plans of the test workload built by every Go version of the matrix
+ * ($GOMEMTRACE_WORKLOADS/go1.NN/VARIANT/workload, from
+ * scripts/build-workloads.sh): the allocation strategy each version needs,
+ * every probe found, and work.cycles found from code alone equal to the
+ * ELF symbol's answer where there is one. (Stripped builds place data
+ * elsewhere; their cycle numbers are checked against gctrace by
+ * tests/integration/test_exact.) No root needed.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "go_layouts.h"
+#include "gobinary.h"
+#include "memtrace_types.h"
+#include "probe_plan.h"
+
+static int count_role(const struct probe_plan *plan, enum probe_role role)
+{
+	int n = 0;
+
+	for (int i = 0; i < plan->n; i++)
+		n += plan->points[i].role == role;
+	return n;
+}
+
+static void check_binary(const char *dir, const char *version, const char *variant)
+{
+	char path[4096], name[256], err[256];
+	const struct go_layout *layout;
+	struct probe_plan plan;
+	struct gobin *bin = NULL;
+	uint64_t sym, code;
+	int minor, ret;
+
+	snprintf(path, sizeof(path), "%s/%s/%s/workload", dir, version, variant);
+	snprintf(name, sizeof(name), "%s %s: opens", version, variant);
+	ret = gobin_open(path, &bin, err, sizeof(err));
+	CHECK(!ret, name, "%s: %s", path, err);
+	if (ret)
+		return;
+	minor = gobin_go_minor(bin);
+	layout = go_layout_find(minor);
+	snprintf(name, sizeof(name), "%s %s: plan", version, variant);
+	ret = layout ? probe_plan_build(bin, layout, &plan, err, sizeof(err)) : -1;
+	CHECK(!ret, name, "%s", layout ? err : "no layout");
+	if (ret)
+		goto out;
+
+	snprintf(name, sizeof(name), "%s %s: allocation strategy", version, variant);
+	if (minor <= 123)
+		CHECK(count_role(&plan, PROBE_ALLOC) == 1 &&
+		      !strcmp(plan.points[0].function, "runtime.mallocgc"), name,
+		      "%d alloc probes, first %s", count_role(&plan, PROBE_ALLOC),
+		      plan.points[0].function);
+	else
+		CHECK(count_role(&plan, PROBE_ALLOC) >= 5 &&
+		      !strcmp(plan.alloc_strategy, "allocation leaves"), name,
+		      "%d alloc probes (%s)", count_role(&plan, PROBE_ALLOC), plan.alloc_strategy);
+	if (minor >= 127) {
+		snprintf(name, sizeof(name), "%s %s: size-specialized functions probed",
+			 version, variant);
+		CHECK(count_role(&plan, PROBE_ALLOC) >= 15, name, "%d alloc probes",
+		      count_role(&plan, PROBE_ALLOC));
+	}
+	snprintf(name, sizeof(name), "%s %s: GC and stack probes", version, variant);
+	CHECK(count_role(&plan, PROBE_GC_START) == 1 && count_role(&plan, PROBE_GC_END) == 1 &&
+	      count_role(&plan, PROBE_MORESTACK) == 1 && count_role(&plan, PROBE_COPYSTACK) == 1,
+	      name, "start %d end %d morestack %d copystack %d",
+	      count_role(&plan, PROBE_GC_START), count_role(&plan, PROBE_GC_END),
+	      count_role(&plan, PROBE_MORESTACK), count_role(&plan, PROBE_COPYSTACK));
+	for (int i = 0; i < plan.n; i++) {
+		const struct probe_point *p = &plan.points[i];
+
+		if (p->role == PROBE_MORESTACK)
+			continue;
+		snprintf(name, sizeof(name), "%s %s: %s probed after its prologue", version,
+			 variant, p->function);
+		CHECK(p->address > p->func_entry && p->address - p->func_entry <= 48, name,
+		      "entry 0x%llx probe 0x%llx", (unsigned long long)p->func_entry,
+		      (unsigned long long)p->address);
+	}
+
+	ret = probe_plan_find_work_cycles(bin, &code);
+	snprintf(name, sizeof(name), "%s %s: work.cycles found in gcStart's code", version,
+		 variant);
+	CHECK(!ret && code == plan.work_cycles_addr, name, "ret %d code 0x%llx plan 0x%llx", ret,
+	      (unsigned long long)code, (unsigned long long)plan.work_cycles_addr);
+	if (!gobin_symbol_addr(bin, "runtime.work", &sym)) {
+		snprintf(name, sizeof(name), "%s %s: work.cycles from code equals the symbol's",
+			 version, variant);
+		CHECK(code == sym + layout->work_cycles, name, "code 0x%llx symbol 0x%llx + %u",
+		      (unsigned long long)code, (unsigned long long)sym, layout->work_cycles);
+	}
+out:
+	gobin_close(bin);
+}
+
+int main(void)
+{
+	static const char *variants[] = { "plain", "stripped", "pie", "cgo" };
+	const char *dir = getenv("GOMEMTRACE_WORKLOADS");
+	struct dirent **versions;
+	int n;
+
+	n = dir ? scandir(dir, &versions, NULL, alphasort) : -1;
+	CHECK(n > 0, "workload binaries present", "GOMEMTRACE_WORKLOADS=%s",
+	      dir ? dir : "(unset)");
+	for (int i = 0; i < n; i++) {
+		if (!strncmp(versions[i]->d_name, "go1.", 4))
+			for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++)
+				check_binary(dir, versions[i]->d_name, variants[v]);
+		free(versions[i]);
+	}
+	if (n > 0)
+		free(versions);
+	return CHECK_DONE();
+}

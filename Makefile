@@ -65,6 +65,12 @@ $(GOBIN_QUERY): tests/tools/gobin-query.c $(LIB_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+# empty-probes: the benchmark's baseline (bare uprobe traps).
+EMPTY_PROBES := $(OUTPUT)/tests/tools/empty-probes
+$(EMPTY_PROBES): tests/tools/empty-probes.c $(LIB_OBJS) $(OUTPUT)/empty.skel.h
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 -include $(wildcard $(OUTPUT)/tests/tools/*.d)
 
 unit: $(UNIT_BINS) $(GOBIN_QUERY)
@@ -81,7 +87,7 @@ demo: setup
 	$(Q)scripts/demo.sh
 
 bench: setup
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(EMPTY_PROBES)
 	$(Q)scripts/bench.sh
 
 clean:

@@ -29,7 +29,7 @@ const volatile __u32 go_work_cycles_size = 4;
 const volatile __u64 go_memstats_numgc_addr = 0; /* link-time address, 0: unknown */
 
 /* Counted, never silent: records the ring buffer had no room for, and
- * stacks the kernel could not walk. */
+ * stacks that could not be walked. */
 __u64 lost_events = 0;
 __u64 lost_stacks = 0;
 __u64 load_bias = 0;
@@ -77,9 +77,19 @@ static __always_inline void fill_header(struct event_header *hdr, __u32 type)
 	hdr->ts = bpf_ktime_get_ns();
 }
 
+/*
+ * Waking the consumer for every record would cost a wakeup per allocation;
+ * wake it only once a batch has piled up (user space also polls on a short
+ * timeout, so nothing waits long).
+ */
+#define WAKEUP_BYTES (256 << 10)
+
 static __always_inline void emit(void *data, __u64 size)
 {
-	if (bpf_ringbuf_output(&events, data, size, 0))
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ?
+		      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_output(&events, data, size, flags))
 		__sync_fetch_and_add(&lost_events, 1);
 }
 
@@ -91,16 +101,35 @@ static __always_inline __u64 read_user_u64(__u64 addr)
 	return val;
 }
 
-/* Walks the user stack into frames (leaf first); returns bytes written. */
-static __always_inline __u64 user_stack(struct pt_regs *ctx, __u64 *frames, __u64 room)
-{
-	long n = bpf_get_stack(ctx, frames, room, BPF_F_USER_STACK);
+struct frame_record {
+	__u64 next;	/* caller's frame pointer */
+	__u64 ret;	/* return address into the caller */
+};
 
-	if (n <= 0) {
-		__sync_fetch_and_add(&lost_stacks, 1);
-		return 0;
+/*
+ * Frame-pointer walk from bp (Go keeps frame pointers on amd64): the return
+ * addresses into frames; returns the bytes written. One 16-byte read per
+ * frame costs a fraction of the kernel's perf callchain walk here. The walk
+ * ends where the chain leaves the stack it started on (callers' frames are
+ * always higher): at a switch from the system stack back to the goroutine,
+ * which is also where the Go runtime's own traceback stops.
+ */
+static __always_inline __u64 fp_walk(__u64 bp, __u64 *frames, __u32 max)
+{
+	struct frame_record fr;
+	__u32 i;
+
+	for (i = 0; i < max && i < MAX_STACK_DEPTH; i++) {
+		if (!bp || bpf_probe_read_user(&fr, sizeof(fr), (void *)bp) || !fr.ret)
+			break;
+		frames[i] = fr.ret;
+		if (fr.next <= bp)
+			break;
+		bp = fr.next;
 	}
-	return n;
+	if (!i)
+		__sync_fetch_and_add(&lost_stacks, 1);
+	return i * sizeof(__u64);
 }
 
 /*
@@ -134,7 +163,9 @@ int alloc(struct pt_regs *ctx)
 		e->flags |= ALLOC_F_SCAN;
 	if (probe == ALLOC_PROBE_SCAN_NOHEADER || probe == ALLOC_PROBE_SCAN_HEADER)
 		e->flags |= ALLOC_F_SCAN;
-	n = user_stack(ctx, e->frames, sizeof(e->frames) - sizeof(__u64));
+	/* RBP is the probed function's own frame: the walk starts at its caller. */
+	e->frames[0] = ctx->ip;
+	n = sizeof(__u64) + fp_walk(ctx->bp, &e->frames[1], MAX_STACK_DEPTH - 2);
 	n &= (MAX_STACK_DEPTH * sizeof(__u64)) - 1;
 	e->nframes = n / sizeof(__u64);
 	emit(e, EVENT_FIXED_SIZE(alloc_event) + n);
@@ -209,14 +240,11 @@ int morestack(struct pt_regs *ctx)
 	hi = read_user_u64(g + go_g_stack_hi_off);
 	e->stack_size = hi - lo;
 	e->pad = 0;
-	/* The walk yields [morestack's IP, caller's return PC, ...]; replace the
-	 * first two with the overflowing function's PC and its return PC. */
-	n = user_stack(ctx, &e->frames[1], sizeof(e->frames) - 2 * sizeof(__u64));
-	if (n < sizeof(__u64))
-		n = sizeof(__u64);
-	n = (n + sizeof(__u64)) & ((MAX_STACK_DEPTH * sizeof(__u64)) - 1);
+	/* RBP is still the caller's frame: its walk yields the callers' callers. */
 	e->frames[0] = read_user_u64(ctx->sp);
 	e->frames[1] = read_user_u64(ctx->sp + 8);
+	n = 2 * sizeof(__u64) + fp_walk(ctx->bp, &e->frames[2], MAX_STACK_DEPTH - 3);
+	n &= (MAX_STACK_DEPTH * sizeof(__u64)) - 1;
 	e->nframes = n / sizeof(__u64);
 	emit(e, EVENT_FIXED_SIZE(morestack_event) + n);
 	return 0;

@@ -237,6 +237,25 @@ static void print_plan(const struct probe_plan *plan, const char *path)
 	}
 }
 
+/* The probes' own cost, when the kernel counts it (bpf_stats_enabled). */
+static void print_prog_stats(const struct memtrace *mt)
+{
+	static const struct { enum probe_role role; const char *name; } roles[] = {
+		{ PROBE_ALLOC, "alloc" }, { PROBE_GC_START, "gc_start" },
+		{ PROBE_GC_END, "gc_end" }, { PROBE_MORESTACK, "morestack" },
+		{ PROBE_COPYSTACK, "copystack" },
+	};
+
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		uint64_t cnt, ns;
+
+		if (memtrace_prog_stats(mt, roles[i].role, &cnt, &ns) || !cnt)
+			continue;
+		fprintf(stderr, "BPF program %s: %llu runs, %.0f ns per run\n", roles[i].name,
+			(unsigned long long)cnt, (double)ns / cnt);
+	}
+}
+
 static int write_outputs(const struct report *r)
 {
 	char path[PATH_MAX];
@@ -370,6 +389,8 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (env.verbose)
+		print_prog_stats(mt);
 	ret = memtrace_stop(mt);
 	if (ret < 0) {
 		fprintf(stderr, "gomemtrace: draining events: %s\n", strerror(-ret));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "memtrace.h"
@@ -154,6 +155,21 @@ bool memtrace_load_bias(const struct memtrace *mt, uint64_t *bias)
 		return false;
 	*bias = mt->skel->bss->load_bias;
 	return true;
+}
+
+int memtrace_prog_stats(const struct memtrace *mt, enum probe_role role,
+			uint64_t *run_cnt, uint64_t *run_time_ns)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int ret;
+
+	ret = bpf_obj_get_info_by_fd(bpf_program__fd(program_for(mt->skel, role)), &info, &len);
+	if (ret)
+		return ret;
+	*run_cnt = info.run_cnt;
+	*run_time_ns = info.run_time_ns;
+	return 0;
 }
 
 void memtrace_close(struct memtrace *mt)

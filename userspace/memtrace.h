@@ -37,6 +37,10 @@ uint64_t memtrace_lost_events(const struct memtrace *mt);
 uint64_t memtrace_lost_stacks(const struct memtrace *mt);
 /* Load bias seen by the probes; false until a probe fired. */
 bool memtrace_load_bias(const struct memtrace *mt, uint64_t *bias);
+/* Runs and time spent in the program of a probe role, as the kernel counts
+ * them while sysctl kernel.bpf_stats_enabled is 1 (both 0 otherwise). */
+int memtrace_prog_stats(const struct memtrace *mt, enum probe_role role,
+			uint64_t *run_cnt, uint64_t *run_time_ns);
 void memtrace_close(struct memtrace *mt);
 
 #endif

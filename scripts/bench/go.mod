@@ -1,0 +1,3 @@
+module gomemtrace/bench
+
+go 1.19

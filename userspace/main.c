@@ -59,12 +59,9 @@ static const char doc[] =
 "program, by uprobes in the Go runtime. No restart, no code change, no pprof\n"
 "endpoint needed; stripped, PIE and cgo binaries work.\n"
 "\n"
-"USAGE: gomemtrace [OPTIONS] -p PID\n"
-"       gomemtrace [OPTIONS] -- COMMAND [ARG...]\n"
-"\n"
 "EXAMPLES:\n"
 "    gomemtrace -p 1234              # trace PID 1234 until Ctrl-C\n"
-"    gomemtrace -p 1234 -d 10 -o out # 10 seconds; out/report.json, out/heap.pb.gz\n"
+"    gomemtrace -p 1234 -d 10 -o out # 10 s: out/report.json, out/heap.pb.gz\n"
 "    gomemtrace -o out -- ./server -port 8080   # launch, trace until it exits\n"
 "    go tool pprof -top out/heap.pb.gz          # read the heap profile\n";
 
@@ -79,7 +76,8 @@ static const struct argp_option opts[] = {
 	{ "top", 't', "N", 0, "Sites and cycles listed in the text report (default 10)", 0 },
 	{ "quiet", 'q', NULL, 0, "No text report on stdout", 0 },
 	{ "verbose", 'v', NULL, 0, "Show the probe plan and libbpf's debug output", 0 },
-	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
+	{ "help", 'h', NULL, 0, "Show this help", 0 },
+	{ "version", 'V', NULL, 0, "Show the version", 0 },
 	{},
 };
 
@@ -140,8 +138,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.verbose = true;
 		break;
 	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
-		break;
+		/* argp_state_help prints nothing under ARGP_NO_ERRS. */
+		argp_help(state->root_argp, stdout, ARGP_HELP_STD_HELP, "gomemtrace");
+		exit(0);
+	case 'V':
+		printf("%s\n", argp_program_version);
+		exit(0);
 	case ARGP_KEY_ARG:
 		/* The command and all its arguments, options included. */
 		env.command = &state->argv[state->next - 1];
@@ -279,7 +281,8 @@ static int write_outputs(const struct report *r)
 
 int main(int argc, char **argv)
 {
-	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
+	static const struct argp argp = { .options = opts, .parser = parse_arg,
+					  .args_doc = "-p PID\n-- COMMAND [ARG...]", .doc = doc };
 	struct launched child = { .pid = -1, .go_fd = -1, .err_fd = -1 };
 	struct memtrace_opts mopts = {};
 	struct memtrace *mt = NULL;
@@ -294,7 +297,7 @@ int main(int argc, char **argv)
 	int ret, exit_code = 1, pidfd = -1;
 
 	aggregate_init(&agg, 0);
-	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_IN_ORDER, NULL, NULL))
+	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP | ARGP_IN_ORDER, NULL, NULL))
 		die_input("bad arguments (see --help)");
 	libbpf_set_print(libbpf_print);
 

@@ -48,6 +48,12 @@ static int stack_table_grow_slots(struct stack_table *t)
 int stack_table_add(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
 		    uint64_t count, uint64_t bytes)
 {
+	return stack_table_add_at(t, frames, nframes, count, bytes, NULL);
+}
+
+int stack_table_add_at(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
+		       uint64_t count, uint64_t bytes, size_t *index)
+{
 	uint64_t h = hash_frames(frames, nframes);
 	struct stack_count *e;
 	size_t s;
@@ -64,6 +70,8 @@ int stack_table_add(struct stack_table *t, const uint64_t *frames, uint32_t nfra
 		    !memcmp(e->frames, frames, nframes * sizeof(*frames))) {
 			e->count += count;
 			e->bytes += bytes;
+			if (index)
+				*index = t->slots[s] - 1;
 			return 0;
 		}
 	}
@@ -85,6 +93,8 @@ int stack_table_add(struct stack_table *t, const uint64_t *frames, uint32_t nfra
 	e->nframes = nframes;
 	e->count = count;
 	e->bytes = bytes;
+	if (index)
+		*index = t->len;
 	t->slots[s] = ++t->len;
 	return 0;
 }
@@ -110,6 +120,7 @@ void aggregate_free(struct aggregate *agg)
 		return;
 	stack_table_free(&agg->allocs);
 	stack_table_free(&agg->growths);
+	free(agg->growth_log);
 	free(agg->gc);
 	free(agg->pending);
 	memset(agg, 0, sizeof(*agg));
@@ -216,10 +227,32 @@ int aggregate_morestack(struct aggregate *agg, uint64_t ts, uint64_t g, uint64_t
 	return 0;
 }
 
+/* Keeps the first GROWTH_LOG_MAX growths one by one; counts the rest. */
+static int log_growth(struct aggregate *agg, const struct growth_event *g)
+{
+	if (agg->growth_log_len == GROWTH_LOG_MAX) {
+		agg->growth_log_dropped++;
+		return 0;
+	}
+	if (agg->growth_log_len == agg->growth_log_cap) {
+		size_t cap = agg->growth_log_cap ? agg->growth_log_cap * 2 : 256;
+		struct growth_event *log = realloc(agg->growth_log, cap * sizeof(*log));
+
+		if (!log)
+			return -ENOMEM;
+		agg->growth_log = log;
+		agg->growth_log_cap = cap;
+	}
+	agg->growth_log[agg->growth_log_len++] = *g;
+	return 0;
+}
+
 int aggregate_copystack(struct aggregate *agg, uint64_t ts, uint64_t g,
 			uint64_t old_size, uint64_t new_size)
 {
+	struct growth_event ev = { .ts = ts, .old_size = old_size, .new_size = new_size };
 	struct pending_growth *p;
+	size_t index;
 	int err;
 
 	seen(agg, ts);
@@ -233,11 +266,17 @@ int aggregate_copystack(struct aggregate *agg, uint64_t ts, uint64_t g,
 	p = pending_find(agg, g);
 	if (!p) {
 		agg->growth_unattributed++;
-		return stack_table_add(&agg->growths, NULL, 0, 1, new_size - old_size);
+		err = stack_table_add_at(&agg->growths, NULL, 0, 1, new_size - old_size, &index);
+	} else {
+		ev.goid = p->goid;
+		err = stack_table_add_at(&agg->growths, p->frames, p->nframes, 1,
+					 new_size - old_size, &index);
+		*p = agg->pending[--agg->pending_len];
 	}
-	err = stack_table_add(&agg->growths, p->frames, p->nframes, 1, new_size - old_size);
-	*p = agg->pending[--agg->pending_len];
-	return err;
+	if (err)
+		return err;
+	ev.stack = index;
+	return log_growth(agg, &ev);
 }
 
 const char *gc_trigger_name(uint32_t trigger)

@@ -50,6 +50,16 @@ struct pending_growth {
 	uint64_t frames[128];
 };
 
+/* One stack growth, as it happened. */
+struct growth_event {
+	uint64_t ts;
+	uint64_t goid;		/* 0 if its morestack was not seen */
+	uint64_t old_size, new_size;
+	size_t stack;		/* index into aggregate.growths */
+};
+
+#define GROWTH_LOG_MAX 100000
+
 struct aggregate {
 	int go_minor;			/* size accounting follows the version */
 	struct stack_table allocs;
@@ -59,6 +69,9 @@ struct aggregate {
 	uint64_t growth_events, growth_bytes;
 	uint64_t growth_unattributed;	/* copystack grew with no morestack seen */
 	uint64_t shrink_events, shrink_bytes;
+	struct growth_event *growth_log;
+	size_t growth_log_len, growth_log_cap;
+	uint64_t growth_log_dropped;
 	struct gc_cycle *gc;
 	size_t gc_len, gc_cap;
 	struct pending_growth *pending;
@@ -82,6 +95,9 @@ int aggregate_copystack(struct aggregate *agg, uint64_t ts, uint64_t g,
 /* Adds count/bytes to the entry for this stack, creating it. */
 int stack_table_add(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
 		    uint64_t count, uint64_t bytes);
+/* The same, and the index of the entry in t->entries. */
+int stack_table_add_at(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
+		       uint64_t count, uint64_t bytes, size_t *index);
 void stack_table_free(struct stack_table *t);
 
 const char *gc_trigger_name(uint32_t trigger);

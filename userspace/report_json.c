@@ -123,7 +123,22 @@ int report_write_json(const struct report *r, const char *path)
 		(unsigned long long)agg->growth_events, (unsigned long long)agg->growth_bytes,
 		(unsigned long long)agg->shrink_events);
 	write_sites(f, &r->growth_sites, false);
-	fputs("},\n", f);
+	fputs(",\n    \"log\": [", f);
+	for (size_t i = 0; i < agg->growth_log_len; i++) {
+		const struct growth_event *g = &agg->growth_log[i];
+		const struct stack_count *st = &agg->growths.entries[g->stack];
+		const struct gobin_frame *frames;
+		int n = st->nframes ? symbolizer_frames(r->sym, st->frames[0], 1, &frames) : 0;
+
+		fprintf(f, "%s{\"t_ns\": ", i ? ",\n      " : "\n      ");
+		json_time(f, g->ts, r->start_ns);
+		fprintf(f, ", \"goid\": %llu, \"function\": ", (unsigned long long)g->goid);
+		json_string(f, n > 0 ? frames[n - 1].function : UNKNOWN_FUNCTION);
+		fprintf(f, ", \"old_size\": %llu, \"new_size\": %llu}",
+			(unsigned long long)g->old_size, (unsigned long long)g->new_size);
+	}
+	fprintf(f, "%s], \"log_dropped\": %llu},\n", agg->growth_log_len ? "\n    " : "",
+		(unsigned long long)agg->growth_log_dropped);
 	fprintf(f, "  \"lost_events\": %llu,\n  \"lost_stacks\": %llu\n}\n",
 		(unsigned long long)r->lost_events, (unsigned long long)r->lost_stacks);
 	return output_commit(f, tmp, path);

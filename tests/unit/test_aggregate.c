@@ -127,6 +127,11 @@ static void test_growth_join(void)
 	      "growth bytes and unattributed growths", "bytes %llu",
 	      (unsigned long long)agg.growth_bytes);
 	CHECK(agg.pending_len == 0, "pending morestacks consumed", "%zu", agg.pending_len);
+	CHECK(agg.growth_log_len == 3 && agg.growth_log[0].goid == 2 &&
+	      agg.growth_log[0].old_size == 2048 && agg.growth_log[0].new_size == 4096 &&
+	      agg.growth_log[1].goid == 1 && agg.growth_log[2].goid == 0 &&
+	      agg.growth_log[2].stack == 2,
+	      "growth log keeps goroutine ids, sizes and stacks", "len %zu", agg.growth_log_len);
 	aggregate_free(&agg);
 }
 
@@ -160,7 +165,7 @@ static void test_prologue(void)
 	CHECK(!ret && off == 4, "prologue without stack check", "ret %d off %zu", ret, off);
 	ret = go_prologue_end(garbage, sizeof(garbage), &off);
 	CHECK(ret == -ENOENT, "not a prologue", "ret %d", ret);
-	for (size_t n = 0; n < sizeof(go121); n++) {
+	for (size_t n = 0; n < 14; n++) {	/* shorter than the prologue */
 		ret = go_prologue_end(go121, n, &off);
 		if (ret != -ENOENT)
 			break;

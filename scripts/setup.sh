@@ -8,6 +8,8 @@ packages=(
 	make gcc pkg-config
 	clang llvm			# BPF programs: clang -target bpf, llvm-strip
 	libbpf-dev libelf-dev zlib1g-dev
+	libdw-dev			# runtime layouts from the target's DWARF: elfutils
+					# reads compressed DWARF, well kept; no parser of ours
 	bpftool				# vmlinux.h and skeletons
 	python3				# integration tests
 	ca-certificates

@@ -26,6 +26,7 @@
 #include <bpf/libbpf.h>
 
 #include "aggregate.h"
+#include "dwarf_layout.h"
 #include "events.h"
 #include "go_layouts.h"
 #include "gobinary.h"
@@ -279,6 +280,47 @@ static int write_outputs(const struct report *r)
 	return ret;
 }
 
+/*
+ * The runtime's data layout: from the binary's own DWARF when it has some (its
+ * truth, also for Go versions the built-in table lacks), else the table's row
+ * for its Go version. exe is read, shown is named in messages.
+ */
+static const struct go_layout *choose_layout(const char *exe, const char *shown,
+					     const struct gobin *bin)
+{
+	static struct go_layout from_dwarf;
+	int minor = gobin_go_minor(bin);
+	const struct go_layout *row = go_layout_find(minor);
+	const struct go_layout_field *f;
+	char err[256];
+	int ret;
+
+	if (minor < 119)
+		die_input("%s: unsupported Go version %s (gomemtrace needs go1.19 or later)",
+			  shown, gobin_go_version(bin) ? gobin_go_version(bin) : "unknown");
+	ret = dwarf_layout_read(exe, minor, &from_dwarf, err, sizeof(err));
+	if (!ret) {
+		f = row ? dwarf_layout_diff(&from_dwarf, row) : NULL;
+		if (f)
+			fprintf(stderr, "gomemtrace: warning: %s: runtime layout field %s is %u "
+				"in its DWARF, %u in the built-in go%d.%d layout; using DWARF\n",
+				shown, f->name, go_layout_field_value(&from_dwarf, f),
+				go_layout_field_value(row, f), minor / 100, minor % 100);
+		return &from_dwarf;
+	}
+	if (!row && ret == -ENODATA)
+		die_input("%s: unsupported Go version go%d.%d (no DWARF and no built-in layout)",
+			  shown, minor / 100, minor % 100);
+	if (!row)
+		die_input("%s: unsupported Go version go%d.%d (no built-in layout; DWARF: %s)",
+			  shown, minor / 100, minor % 100, err);
+	if (ret != -ENODATA)
+		fprintf(stderr, "gomemtrace: warning: %s: cannot read the runtime layout from "
+			"DWARF (%s); using the built-in go%d.%d layout\n",
+			shown, err, minor / 100, minor % 100);
+	return row;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg,
@@ -329,10 +371,7 @@ int main(int argc, char **argv)
 	ret = gobin_open(exe, &bin, err, sizeof(err));
 	if (ret)
 		die_input("%s: %s", rep.exe, err);
-	layout = go_layout_find(gobin_go_minor(bin));
-	if (!layout)
-		die_input("%s: unsupported Go version %s (supported: go1.19, go1.21 to go1.27)",
-			  rep.exe, gobin_go_version(bin) ? gobin_go_version(bin) : "unknown");
+	layout = choose_layout(exe, rep.exe, bin);
 	ret = probe_plan_build(bin, layout, &plan, err, sizeof(err));
 	if (ret)
 		die_input("%s: %s", rep.exe, err);

@@ -72,14 +72,20 @@ static inline bool span_u64(struct span s, uint64_t off, uint64_t *v)
 	return span_copy(s, off, v, 8);
 }
 
-/* A NUL-terminated string starting at off whose NUL lies inside s. */
-static inline const char *span_cstr(struct span s, uint64_t off)
+/* A NUL-terminated string starting at off whose NUL lies inside s, at most
+ * max bytes after off (bounds the cost of a lookup on hostile tables). */
+static inline const char *span_cstr_max(struct span s, uint64_t off, size_t max)
 {
 	struct span t;
 
-	if (!span_tail(s, off, &t) || !t.len || !memchr(t.data, 0, t.len))
+	if (!span_tail(s, off, &t) || !t.len || !memchr(t.data, 0, t.len < max ? t.len : max))
 		return NULL;
 	return (const char *)t.data;
+}
+
+static inline const char *span_cstr(struct span s, uint64_t off)
+{
+	return span_cstr_max(s, off, SIZE_MAX);
 }
 
 /* An unsigned LEB128 varint at *off (at most 10 bytes); advances *off. */

@@ -28,26 +28,41 @@ struct printed_name {
 	char *name;
 };
 
+/* Name index entry; the index is sorted by (hash, func). */
+struct name_key {
+	uint32_t hash;
+	uint32_t func;
+};
+
 struct gobin {
+	int wrapper_funcid;		/* abi.FuncIDWrapper, -1 if unknown */
 	struct elf_file elf;
 	struct buildinfo bi;
 	struct pclntab tab;
-	/* exact-name lookup: open addressing, slot = function index + 1 */
-	uint32_t *name_slots;
-	size_t name_mask;
+	/* exact-name lookup: hashes of all names, sorted; built with
+	 * sequential passes only (a hash table's random probes cost more on
+	 * 100k-function binaries) */
+	struct name_key *names;
+	size_t nnames;
 	struct printed_name *printed;	/* sorted by nameoff */
 	size_t nprinted;
 };
 
-static uint64_t name_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
+/* FNV-1a over at most the first NAME_HASH_LEN bytes: names that share
+ * them only share a hash (lookups compare whole names), and a hostile table
+ * repeating one very long name costs no more to index than a real one. */
+#define NAME_HASH_LEN 128
 
-	while (*s) {
-		h ^= (uint8_t)*s++;
+static uint32_t name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	int i;
+
+	for (i = 0; i < NAME_HASH_LEN && s[i]; i++) {
+		h ^= (uint8_t)s[i];
 		h *= 0x100000001b3ull;
 	}
-	return h;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static const char *func_name(const struct gobin *bin, const struct pclntab_func *f)
@@ -55,30 +70,58 @@ static const char *func_name(const struct gobin *bin, const struct pclntab_func 
 	return pclntab_name(&bin->tab, f->nameoff);
 }
 
+/* Stable LSD radix sort by hash, four 8-bit digits (an even number of
+ * passes leaves the result in keys). */
+static void sort_names(struct name_key *keys, struct name_key *tmp, size_t n)
+{
+	struct name_key *src = keys, *dst = tmp, *swap;
+	int shift;
+
+	for (shift = 0; shift < 32; shift += 8) {
+		size_t count[256] = { 0 }, sum = 0, i, c;
+
+		for (i = 0; i < n; i++)
+			count[(src[i].hash >> shift) & 0xff]++;
+		for (i = 0; i < 256; i++) {
+			c = count[i];
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(src[i].hash >> shift) & 0xff]++] = src[i];
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+}
+
 static int build_name_index(struct gobin *bin)
 {
-	size_t nslots = 16;
+	struct name_key *tmp = NULL;
+	size_t n = 0;
 	uint32_t i;
+	int ret = 0;
 
-	while (nslots < 2 * (size_t)bin->tab.nfunc)
-		nslots *= 2;
-	bin->name_slots = calloc(nslots, sizeof(*bin->name_slots));
-	if (!bin->name_slots)
-		return -ENOMEM;
-	bin->name_mask = nslots - 1;
-	for (i = 0; i < bin->tab.nfunc; i++) {
-		struct pclntab_func f;
-		const char *name;
-		size_t slot;
-
-		if (!pclntab_func(&bin->tab, i, &f) || !(name = func_name(bin, &f)))
-			continue;
-		slot = name_hash(name) & bin->name_mask;
-		while (bin->name_slots[slot])
-			slot = (slot + 1) & bin->name_mask;
-		bin->name_slots[slot] = i + 1;
+	bin->names = calloc(bin->tab.nfunc, sizeof(*bin->names));
+	tmp = calloc(bin->tab.nfunc, sizeof(*tmp));
+	if (!bin->names || !tmp) {
+		ret = -ENOMEM;
+		goto cleanup;
 	}
-	return 0;
+	for (i = 0; i < bin->tab.nfunc; i++) {
+		const char *name = pclntab_func_name(&bin->tab, i);
+
+		if (!name)
+			continue;
+		bin->names[n].hash = name_hash(name);
+		bin->names[n].func = i;
+		n++;
+	}
+	sort_names(bin->names, tmp, n);
+	bin->nnames = n;
+cleanup:
+	free(tmp);
+	return ret;
 }
 
 /*
@@ -180,6 +223,19 @@ static int build_printed_names(struct gobin *bin, int go_minor)
 	return 0;
 }
 
+/* abi.FuncIDWrapper: the last FuncID, whose value grew as IDs were added
+ * (internal/abi/symtab.go, runtime/symtab.go for 1.19). */
+static int wrapper_funcid(int go_minor)
+{
+	if (go_minor >= 119 && go_minor <= 121)
+		return 21;
+	if (go_minor >= 122 && go_minor <= 124)
+		return 22;	/* FuncID_corostart */
+	if (go_minor >= 125)
+		return 23;	/* FuncID_runFinalizers, FuncID_runCleanups */
+	return -1;
+}
+
 /* Frame function name: as the runtime's tracebacks and profiles print it. */
 static const char *printed_name(const struct gobin *bin, int32_t nameoff)
 {
@@ -233,6 +289,7 @@ int gobin_open(const char *path, struct gobin **out, char *err, size_t errlen)
 	ret = build_name_index(bin);
 	if (ret)
 		goto cleanup;
+	bin->wrapper_funcid = wrapper_funcid(bin->bi.minor);
 	/* the runtime prints generic names shortened from Go 1.21 on */
 	minor = bin->bi.minor;
 	if (!minor && bin->tab.format == PCLNTAB_GO120)
@@ -261,7 +318,7 @@ void gobin_close(struct gobin *bin)
 	for (i = 0; i < bin->nprinted; i++)
 		free(bin->printed[i].name);
 	free(bin->printed);
-	free(bin->name_slots);
+	free(bin->names);
 	buildinfo_free(&bin->bi);
 	elf_close(&bin->elf);
 	free(bin);
@@ -319,22 +376,26 @@ int gobin_func_by_index(const struct gobin *bin, size_t i, struct gobin_func *ou
 
 int gobin_find_func(const struct gobin *bin, const char *name, struct gobin_func *out)
 {
-	size_t slot = name_hash(name) & bin->name_mask;
-	uint32_t best = UINT32_MAX;
+	uint32_t h = name_hash(name);
+	size_t lo = 0, hi = bin->nnames;
 
-	/* all slots of the probe run: duplicates resolve to the lowest index */
-	for (; bin->name_slots[slot]; slot = (slot + 1) & bin->name_mask) {
-		uint32_t i = bin->name_slots[slot] - 1;
-		struct pclntab_func f;
-		const char *s;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
 
-		if (i < best && pclntab_func(&bin->tab, i, &f) &&
-		    (s = func_name(bin, &f)) && strcmp(s, name) == 0)
-			best = i;
+		if (bin->names[mid].hash < h)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	if (best == UINT32_MAX)
-		return -ENOENT;
-	return fill_func(bin, best, out);
+	/* equal hashes are in function order: the first match is the lowest
+	 * index, as for duplicate names */
+	for (; lo < bin->nnames && bin->names[lo].hash == h; lo++) {
+		const char *s = pclntab_func_name(&bin->tab, bin->names[lo].func);
+
+		if (s && strcmp(s, name) == 0)
+			return fill_func(bin, bin->names[lo].func, out);
+	}
+	return -ENOENT;
 }
 
 int gobin_func_at(const struct gobin *bin, uint64_t pc, struct gobin_func *out)
@@ -383,6 +444,8 @@ int gobin_symbolize(const struct gobin *bin, uint64_t pc,
 		fr->file = file;
 		fr->line = line > 0 ? (uint32_t)line : 0;
 		fr->func_entry = f.entry;
+		fr->wrapper = bin->wrapper_funcid >= 0 &&
+			      (inlined ? call.funcid : f.funcid) == bin->wrapper_funcid;
 		if (!inlined)
 			break;
 		pc = f.entry + (uint64_t)(int64_t)call.parent_pc;

@@ -24,8 +24,13 @@
 #define MAGIC_GO118 0xfffffff0u
 #define MAGIC_GO120 0xfffffff1u
 #define MAX_NFUNC (1u << 24)
-/* Deeper inline chains than this are treated as corrupt tables. */
+/* Inline tree indexes beyond this are treated as corrupt tables. */
 #define MAX_INLINE_INDEX (1 << 20)
+/* Longer function or file names are treated as corrupt (real ones are
+ * below 1 KiB); bounds the cost of each lookup on hostile tables. */
+#define MAX_NAME_LEN (16u << 10)
+/* Plausible pcHeaders tried when scanning segments; real binaries have one. */
+#define MAX_HEADER_CANDIDATES 8
 
 /* runtime.moduledata, pointer-sized words: identical prefix 1.16-1.27. */
 enum {
@@ -163,12 +168,11 @@ static bool md_validate(struct pclntab *t, const uint64_t *w)
 	for (i = 0; i < 4; i++) {
 		if (!md_slice_matches(w, fields[i], t, *tabs[i], &len[i]))
 			return false;
-		if (fields[i] == MD_CUTAB) {	/* []uint32: len counts entries */
-			if (len[i] > UINT64_MAX / 4)
-				return false;
-			len[i] *= 4;
-		}
-		if (!span_sub(*tabs[i], 0, len[i], &fixed[i]))
+		/* cutab's len counts uint32s in some versions, bytes in others
+		 * (1.21: bytes); its span stays the header's */
+		if (fields[i] == MD_CUTAB)
+			fixed[i] = *tabs[i];
+		else if (!span_sub(*tabs[i], 0, len[i], &fixed[i]))
 			return false;
 	}
 	if (!md_slice_matches(w, MD_PCLNTABLE, t, t->pclntable, &len[4]) ||
@@ -216,28 +220,45 @@ static void md_use(struct pclntab *t, const uint64_t *w, int go_minor)
 	t->gofunc = w[gi];
 }
 
-/* Scan writable segments for a pointer to the pcHeader that starts a valid
- * module data. */
+/* Look in data at vaddr for an aligned pointer to the pcHeader that starts
+ * a valid module data. */
+static uint64_t scan_for_moduledata(struct pclntab *t, struct span data, uint64_t vaddr,
+				    uint64_t words[MD_WORDS])
+{
+	uint64_t off = (8 - vaddr % 8) % 8, v;
+
+	for (; off < data.len && data.len - off >= 8; off += 8) {
+		if (span_u64(data, off, &v) && v == t->vaddr &&
+		    span_copy(data, off, words, MD_WORDS * 8) && md_validate(t, words))
+			return vaddr + off;
+	}
+	return 0;
+}
+
+/*
+ * runtime.firstmoduledata: in .noptrdata when the file has section headers
+ * (a short scan), else anywhere in the writable segments.
+ */
 static uint64_t find_moduledata(struct pclntab *t, uint64_t words[MD_WORDS])
 {
 	const struct elf_file *ef = t->elf;
+	struct elf_section sec;
+	uint64_t md;
 	size_t i;
 
+	if (elf_find_section(ef, ".noptrdata", &sec) == 0 && sec.type == SHT_PROGBITS) {
+		md = scan_for_moduledata(t, sec.data, sec.addr, words);
+		if (md)
+			return md;
+	}
 	for (i = 0; i < ef->nloads; i++) {
 		const struct elf_segment *seg = &ef->loads[i];
-		uint64_t off = (8 - seg->vaddr % 8) % 8;
 
 		if (!(seg->flags & PF_W))
 			continue;
-		for (; off < seg->data.len && seg->data.len - off >= 8; off += 8) {
-			uint64_t v = 0;
-
-			if (!span_u64(seg->data, off, &v) || v != t->vaddr ||
-			    !span_copy(seg->data, off, words, MD_WORDS * 8) ||
-			    !md_validate(t, words))
-				continue;
-			return seg->vaddr + off;
-		}
+		md = scan_for_moduledata(t, seg->data, seg->vaddr, words);
+		if (md)
+			return md;
 	}
 	return 0;
 }
@@ -300,7 +321,7 @@ static bool scan_for_header(struct pclntab *t, uint64_t words[MD_WORDS],
 	};
 	const struct elf_file *ef = t->elf;
 	struct pclntab first = { 0 };
-	int pass;
+	int pass, candidates = 0;
 	size_t i;
 
 	for (pass = 0; pass < 3; pass++) {
@@ -320,6 +341,8 @@ static bool scan_for_header(struct pclntab *t, uint64_t words[MD_WORDS],
 				    (magic & 0xfffffff0u) != 0xfffffff0u ||
 				    !span_tail(seg->data, off, &s) || !parse_header(s, &h))
 					continue;
+				if (++candidates > MAX_HEADER_CANDIDATES)
+					goto done;
 				set_tables(t, s, seg->vaddr + off, &h);
 				if (!validate_functab(t))
 					continue;
@@ -331,6 +354,7 @@ static bool scan_for_header(struct pclntab *t, uint64_t words[MD_WORDS],
 			}
 		}
 	}
+done:
 	if (!first.vaddr)
 		return false;
 	*t = first;
@@ -391,6 +415,9 @@ int pclntab_open(const struct elf_file *ef, int go_minor, struct pclntab *t,
 		/* funcdata offsets: the gofunc base as of Go 1.19 */
 		t->have_inline = t->gofunc && (go_minor >= 119 || go_minor == 0);
 	}
+	/* again: the module data may have shortened the tables */
+	if (!validate_functab(t))
+		return fail(err, errlen, "corrupt Go binary: bad function table");
 	last = functab_raw_entry(t, t->nfunc);
 	if (t->format != PCLNTAB_GO116 && t->text_start > UINT64_MAX - last)
 		return fail(err, errlen, "corrupt Go binary: text start out of range");
@@ -423,9 +450,35 @@ bool pclntab_search(const struct pclntab *t, uint64_t pc, uint32_t *i)
 	return true;
 }
 
-bool pclntab_func(const struct pclntab *t, uint32_t i, struct pclntab_func *f)
+/* Offset of function i's _func record in pclntable. */
+static bool func_record(const struct pclntab *t, uint32_t i, struct span *rec)
 {
 	uint64_t funcoff = 0;
+	uint32_t off32 = 0;
+	bool ok;
+
+	if (t->format == PCLNTAB_GO116) {
+		ok = span_u64(t->pclntable, (uint64_t)i * 16 + 8, &funcoff);
+	} else {
+		ok = span_u32(t->pclntable, (uint64_t)i * 8 + 4, &off32);
+		funcoff = off32;
+	}
+	return ok && span_tail(t->pclntable, funcoff, rec) && rec->len >= t->func_size;
+}
+
+const char *pclntab_func_name(const struct pclntab *t, uint32_t i)
+{
+	uint32_t nameoff = 0;
+	struct span rec;
+
+	if (i >= t->nfunc || !func_record(t, i, &rec) ||
+	    !span_u32(rec, t->format == PCLNTAB_GO116 ? 8 : 4, &nameoff))
+		return NULL;
+	return pclntab_name(t, (int32_t)nameoff);
+}
+
+bool pclntab_func(const struct pclntab *t, uint32_t i, struct pclntab_func *f)
+{
 	struct span r;
 	bool ok;
 
@@ -434,15 +487,7 @@ bool pclntab_func(const struct pclntab *t, uint32_t i, struct pclntab_func *f)
 	memset(f, 0, sizeof(*f));
 	f->entry = pclntab_entry(t, i);
 	f->end = pclntab_entry(t, i + 1);
-	if (t->format == PCLNTAB_GO116) {
-		ok = span_u64(t->pclntable, (uint64_t)i * 16 + 8, &funcoff);
-	} else {
-		uint32_t off32 = 0;
-
-		ok = span_u32(t->pclntable, (uint64_t)i * 8 + 4, &off32);
-		funcoff = off32;
-	}
-	if (!ok || !span_tail(t->pclntable, funcoff, &r) || r.len < t->func_size)
+	if (!func_record(t, i, &r))
 		return false;
 	f->rec = r;
 	f->rec_vaddr = t->vaddr + (uint64_t)(r.data - t->data.data);
@@ -466,7 +511,7 @@ const char *pclntab_name(const struct pclntab *t, int32_t nameoff)
 {
 	if (nameoff < 0)
 		return NULL;
-	return span_cstr(t->funcnametab, (uint64_t)nameoff);
+	return span_cstr_max(t->funcnametab, (uint64_t)nameoff, MAX_NAME_LEN);
 }
 
 /* runtime readvarint: 32-bit, bounded here by the table's end. */
@@ -489,13 +534,15 @@ static bool read_varint32(struct span s, uint64_t *pos, uint32_t *v)
 bool pclntab_pcvalue(const struct pclntab *t, const struct pclntab_func *f,
 		     uint32_t off, uint64_t targetpc, int32_t *val)
 {
-	uint64_t pc = f->entry, pos = 0;
+	uint64_t pc = f->entry, pos = 0, steps;
 	uint32_t v = (uint32_t)-1;	/* int32 arithmetic that wraps like Go's */
 	struct span p;
 
 	if (off == 0 || !span_tail(t->pctab, off, &p))
 		return false;
-	for (;;) {
+	/* Each entry of a real table advances pc: a longer walk than the
+	 * function has bytes means a corrupt table. */
+	for (steps = 0; steps <= f->end - f->entry + 16; steps++) {
 		uint32_t uvdelta, pcdelta;
 		uint8_t first = 0;
 
@@ -514,6 +561,7 @@ bool pclntab_pcvalue(const struct pclntab *t, const struct pclntab_func *f,
 			return true;
 		}
 	}
+	return false;
 }
 
 uint32_t pclntab_pcdata(const struct pclntab *t, const struct pclntab_func *f,
@@ -539,7 +587,7 @@ bool pclntab_file_line(const struct pclntab *t, const struct pclntab_func *f,
 	if (!span_u32(t->cutab, ((uint64_t)f->cu_offset + (uint32_t)fileno) * 4, &fileoff) ||
 	    fileoff == UINT32_MAX)
 		return false;
-	*file = span_cstr(t->filetab, fileoff);
+	*file = span_cstr_max(t->filetab, fileoff, MAX_NAME_LEN);
 	*line = ln;
 	return *file != NULL;
 }

@@ -75,6 +75,8 @@ uint64_t pclntab_entry(const struct pclntab *t, uint32_t i);
 bool pclntab_search(const struct pclntab *t, uint64_t pc, uint32_t *i);
 /* Function i < nfunc; false if its record is corrupt. */
 bool pclntab_func(const struct pclntab *t, uint32_t i, struct pclntab_func *f);
+/* Name of function i < nfunc (reads only what that needs), or NULL. */
+const char *pclntab_func_name(const struct pclntab *t, uint32_t i);
 /* NUL-terminated name at nameoff in funcnametab, or NULL. */
 const char *pclntab_name(const struct pclntab *t, int32_t nameoff);
 

@@ -1,0 +1,3 @@
+module example.com/dwarfinline
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/symprog
+
+go 1.19

@@ -1,0 +1,5 @@
+//go:build !withcgo
+
+package main
+
+func cgoValue() int { return 0 }

@@ -20,6 +20,9 @@ static int add_stack(struct pprof_writer *w, struct symbolizer *sym,
 	uint32_t len = symbolizer_stack_len(sym, e->frames, e->nframes);
 	uint32_t first = symbolizer_first_user_pc(sym, e->frames, len), n = 0;
 
+	if (first == len)
+		first = 0;
+
 	for (uint32_t i = first; i < len; i++) {
 		struct pprof_line lines[MAX_LINES];
 		const struct gobin_frame *frames;

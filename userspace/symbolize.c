@@ -167,18 +167,32 @@ uint32_t symbolizer_first_user_pc(struct symbolizer *s, const uint64_t *pcs, uin
 		if (!go_function_is_runtime(frames[0].function))
 			return i;
 	}
-	return 0;
+	return npcs;
 }
 
 struct gobin_frame symbolizer_alloc_site(struct symbolizer *s, const uint64_t *pcs,
 					 uint32_t npcs)
 {
 	const struct gobin_frame *frames;
-	uint32_t i;
+	uint32_t i, len;
+	int n;
 
 	if (!npcs)
 		return unknown_frame;
-	i = symbolizer_first_user_pc(s, pcs, npcs);
-	symbolizer_frames(s, pcs[i], i, &frames);
+	len = symbolizer_stack_len(s, pcs, npcs);
+	i = symbolizer_first_user_pc(s, pcs, len);
+	if (i < len) {
+		symbolizer_frames(s, pcs[i], i, &frames);
+		return frames[0];
+	}
+	/* The runtime's profile keeps such a stack whole: its first frame
+	 * outside package runtime, counting inlined ones, names it. */
+	for (i = 0; i < len; i++) {
+		n = symbolizer_frames(s, pcs[i], i, &frames);
+		for (int j = 0; j < n; j++)
+			if (!go_function_is_runtime(frames[j].function))
+				return frames[j];
+	}
+	symbolizer_frames(s, pcs[len - 1], len - 1, &frames);
 	return frames[0];
 }

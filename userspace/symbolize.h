@@ -35,12 +35,14 @@ bool go_function_is_runtime(const char *function);
  * pointer chain goes on into the goroutine that switched. */
 uint32_t symbolizer_stack_len(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs);
 
-/* The first PC whose innermost frame is outside package runtime, or 0 if
- * there is none: the runtime's heap profile hides the PCs before it. */
+/* The first PC whose innermost frame is outside package runtime, or npcs if
+ * there is none: the runtime's heap profile hides the PCs before it (and
+ * keeps the stack whole when there is none). */
 uint32_t symbolizer_first_user_pc(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs);
 
 /* The allocation site of a stack as the runtime's heap profile attributes
- * it: the innermost frame of the first PC outside package runtime. */
+ * it: the innermost frame of the first PC outside package runtime; for a
+ * stack all in the runtime, its first frame outside it, inlined or not. */
 struct gobin_frame symbolizer_alloc_site(struct symbolizer *s, const uint64_t *pcs,
 					 uint32_t npcs);
 

@@ -1,0 +1,3 @@
+module gomemtrace/workload
+
+go 1.19

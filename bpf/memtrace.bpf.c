@@ -22,7 +22,6 @@ const volatile __u32 targ_tgid = 0;
 const volatile __u64 go_type_ptrdata_off = 8;	/* _type.ptrdata */
 const volatile __u64 go_g_stack_lo_off = 0;
 const volatile __u64 go_g_stack_hi_off = 8;
-const volatile __u64 go_g_stackguard0_off = 16;
 const volatile __u64 go_g_goid_off = 0;		/* 0: unknown */
 const volatile __u64 go_work_cycles_addr = 0;	/* link-time address, 0: unknown */
 const volatile __u32 go_work_cycles_size = 4;
@@ -216,8 +215,10 @@ int gc_end(struct pt_regs *ctx)
 /*
  * runtime.morestack entry: [SP] is a PC in the function whose prologue
  * overflowed, [SP+8] its return PC, RBP still its caller's frame, R14 its g.
- * A pending preemption also lands here (stackguard0 == stackPreempt) and
- * never grows the stack: skipped.
+ * A pending preemption also lands here (stackguard0 == stackPreempt), but
+ * another thread may withdraw it before newstack looks (suspendG), and the
+ * stack then grows: every morestack is sent, and the copystack that follows
+ * (or not) decides.
  */
 SEC("uprobe")
 int morestack(struct pt_regs *ctx)
@@ -227,8 +228,6 @@ int morestack(struct pt_regs *ctx)
 	__u32 zero = 0;
 
 	if (!wanted() || !g)
-		return 0;
-	if (read_user_u64(g + go_g_stackguard0_off) == GO_STACK_PREEMPT)
 		return 0;
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)

@@ -16,7 +16,7 @@ enum event_type {
 	EVENT_ALLOC = 1,	/* one heap allocation */
 	EVENT_GC_START = 2,	/* a GC cycle started (startCycle) */
 	EVENT_GC_END = 3,	/* a GC cycle finished (freeStackSpans) */
-	EVENT_MORESTACK = 4,	/* a stack check failed, not a preemption */
+	EVENT_MORESTACK = 4,	/* a stack check failed (or a preemption request) */
 	EVENT_COPYSTACK = 5,	/* a goroutine stack was copied to a new size */
 };
 
@@ -96,8 +96,5 @@ _Static_assert(sizeof(struct gc_start_event) == 24, "gc_start_event layout");
 _Static_assert(sizeof(struct gc_end_event) == 24, "gc_end_event layout");
 _Static_assert(sizeof(struct morestack_event) == 48 + 8 * MAX_STACK_DEPTH, "morestack_event layout");
 _Static_assert(sizeof(struct copystack_event) == 40, "copystack_event layout");
-
-/* Values of g.stackguard0 and a copystack size that mean "not a growth". */
-#define GO_STACK_PREEMPT 0xfffffffffffffadeULL
 
 #endif

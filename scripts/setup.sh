@@ -12,6 +12,8 @@ packages=(
 					# reads compressed DWARF, well kept; no parser of ours
 	bpftool				# vmlinux.h and skeletons
 	python3				# integration tests
+	prometheus-node-exporter	# test_debian_service: a real Debian Go service
+					# (stripped, cgo, go1.19); the test runs its own
 	ca-certificates
 )
 

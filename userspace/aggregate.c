@@ -120,6 +120,7 @@ void aggregate_free(struct aggregate *agg)
 		return;
 	stack_table_free(&agg->allocs);
 	stack_table_free(&agg->growths);
+	stack_table_free(&agg->morestacks);
 	free(agg->growth_log);
 	free(agg->gc);
 	free(agg->pending);
@@ -192,38 +193,70 @@ int aggregate_gc_end(struct aggregate *agg, uint64_t ts, uint32_t numgc)
 	return 0;
 }
 
-static struct pending_growth *pending_find(struct aggregate *agg, uint64_t g)
+static struct pending_growth *pending_slot(struct pending_growth *slots, size_t nslots,
+					   uint64_t g)
 {
-	for (size_t i = 0; i < agg->pending_len; i++)
-		if (agg->pending[i].g == g)
-			return &agg->pending[i];
-	return NULL;
+	size_t i = (g * 0x9e3779b97f4a7c15ULL >> 20) & (nslots - 1);
+
+	while (slots[i].g && slots[i].g != g)
+		i = (i + 1) & (nslots - 1);
+	return &slots[i];
 }
 
+static struct pending_growth *pending_find(struct aggregate *agg, uint64_t g)
+{
+	struct pending_growth *p;
+
+	if (!agg->pending_slots)
+		return NULL;
+	p = pending_slot(agg->pending, agg->pending_slots, g);
+	return p->g && p->waiting ? p : NULL;
+}
+
+static int pending_grow(struct aggregate *agg)
+{
+	size_t nslots = agg->pending_slots ? agg->pending_slots * 2 : 1024;
+	struct pending_growth *slots = calloc(nslots, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < agg->pending_slots; i++)
+		if (agg->pending[i].g)
+			*pending_slot(slots, nslots, agg->pending[i].g) = agg->pending[i];
+	free(agg->pending);
+	agg->pending = slots;
+	agg->pending_slots = nslots;
+	return 0;
+}
+
+/*
+ * Every morestack is kept, preemption requests included: another thread may
+ * clear a preemption request (suspendG) between morestack and newstack, and
+ * the stack then grows after all. The copystack that follows decides.
+ */
 int aggregate_morestack(struct aggregate *agg, uint64_t ts, uint64_t g, uint64_t goid,
 			const uint64_t *frames, uint32_t nframes)
 {
-	struct pending_growth *p = pending_find(agg, g);
+	struct pending_growth *p;
+	size_t stack;
+	int err;
 
 	seen(agg, ts);
-	if (!p) {
-		if (agg->pending_len == agg->pending_cap) {
-			size_t cap = agg->pending_cap ? agg->pending_cap * 2 : 16;
-			struct pending_growth *pending = realloc(agg->pending, cap * sizeof(*pending));
-
-			if (!pending)
-				return -ENOMEM;
-			agg->pending = pending;
-			agg->pending_cap = cap;
-		}
-		p = &agg->pending[agg->pending_len++];
+	err = stack_table_add_at(&agg->morestacks, frames, nframes, 1, 0, &stack);
+	if (err)
+		return err;
+	if ((agg->pending_used + 1) * 2 > agg->pending_slots) {
+		err = pending_grow(agg);
+		if (err)
+			return err;
 	}
-	if (nframes > sizeof(p->frames) / sizeof(p->frames[0]))
-		nframes = sizeof(p->frames) / sizeof(p->frames[0]);
+	p = pending_slot(agg->pending, agg->pending_slots, g);
+	if (!p->g)
+		agg->pending_used++;
 	p->g = g;
 	p->goid = goid;
-	p->nframes = nframes;
-	memcpy(p->frames, frames, nframes * sizeof(*frames));
+	p->stack = stack;
+	p->waiting = true;
 	return 0;
 }
 
@@ -268,10 +301,12 @@ int aggregate_copystack(struct aggregate *agg, uint64_t ts, uint64_t g,
 		agg->growth_unattributed++;
 		err = stack_table_add_at(&agg->growths, NULL, 0, 1, new_size - old_size, &index);
 	} else {
+		const struct stack_count *st = &agg->morestacks.entries[p->stack];
+
 		ev.goid = p->goid;
-		err = stack_table_add_at(&agg->growths, p->frames, p->nframes, 1,
+		p->waiting = false;
+		err = stack_table_add_at(&agg->growths, st->frames, st->nframes, 1,
 					 new_size - old_size, &index);
-		*p = agg->pending[--agg->pending_len];
 	}
 	if (err)
 		return err;

@@ -42,12 +42,13 @@ struct gc_cycle {
 	uint64_t end_ns;	/* 0 if not finished within the trace */
 };
 
-/* A morestack waiting for the copystack of the same goroutine. */
+/* The last morestack of a goroutine (by g address), waiting for the
+ * copystack that grows its stack. */
 struct pending_growth {
-	uint64_t g;
+	uint64_t g;		/* 0: free slot */
 	uint64_t goid;
-	uint32_t nframes;
-	uint64_t frames[128];
+	size_t stack;		/* index into aggregate.morestacks */
+	bool waiting;		/* false once a copystack used it */
 };
 
 /* One stack growth, as it happened. */
@@ -74,8 +75,9 @@ struct aggregate {
 	uint64_t growth_log_dropped;
 	struct gc_cycle *gc;
 	size_t gc_len, gc_cap;
-	struct pending_growth *pending;
-	size_t pending_len, pending_cap;
+	struct stack_table morestacks;	/* stacks seen at morestack */
+	struct pending_growth *pending;	/* open addressing on g */
+	size_t pending_used, pending_slots;
 	uint64_t first_ns, last_ns;	/* timestamps of the first and last event */
 	uint64_t bad_events;		/* malformed ring buffer records */
 };

@@ -48,7 +48,6 @@ static void configure(struct memtrace_bpf *skel, const struct probe_plan *plan,
 	skel->rodata->go_type_ptrdata_off = layout->type_ptrdata;
 	skel->rodata->go_g_stack_lo_off = layout->g_stack_lo;
 	skel->rodata->go_g_stack_hi_off = layout->g_stack_hi;
-	skel->rodata->go_g_stackguard0_off = layout->g_stackguard0;
 	skel->rodata->go_g_goid_off = layout->g_goid;
 	skel->rodata->go_work_cycles_addr = plan->work_cycles_addr;
 	skel->rodata->go_work_cycles_size = layout->work_cycles_size;

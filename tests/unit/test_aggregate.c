@@ -126,8 +126,21 @@ static void test_growth_join(void)
 	CHECK(agg.growth_bytes == 2048 + 4096 + 2048 && agg.growth_unattributed == 1,
 	      "growth bytes and unattributed growths", "bytes %llu",
 	      (unsigned long long)agg.growth_bytes);
-	CHECK(agg.pending_len == 0, "pending morestacks consumed", "%zu", agg.pending_len);
-	CHECK(agg.growth_log_len == 3 && agg.growth_log[0].goid == 2 &&
+	aggregate_copystack(&agg, 7, 0xa, 4096, 8192);	/* its morestack was used */
+	CHECK(agg.growth_unattributed == 2, "a morestack grows a stack once", "%llu",
+	      (unsigned long long)agg.growth_unattributed);
+	/* Many goroutines: each growth joins its own goroutine's morestack. */
+	for (uint64_t g = 1; g <= 5000; g++) {
+		uint64_t frames[2] = { g, g + 1 };
+
+		aggregate_morestack(&agg, 10, g << 4, g, frames, 2);
+	}
+	for (uint64_t g = 5000; g >= 1; g--)
+		aggregate_copystack(&agg, 11, g << 4, 2048, 4096);
+	CHECK(agg.growth_unattributed == 2 && agg.growths.len == 3 + 5000,
+	      "growths join across many goroutines", "unattributed %llu stacks %zu",
+	      (unsigned long long)agg.growth_unattributed, agg.growths.len);
+	CHECK(agg.growth_log_len == 5004 && agg.growth_log[0].goid == 2 &&
 	      agg.growth_log[0].old_size == 2048 && agg.growth_log[0].new_size == 4096 &&
 	      agg.growth_log[1].goid == 1 && agg.growth_log[2].goid == 0 &&
 	      agg.growth_log[2].stack == 2,

@@ -118,16 +118,20 @@ static __always_inline __u64 fp_walk(__u64 bp, __u64 *frames, __u32 max)
 	struct frame_record fr;
 	__u32 i;
 
-	for (i = 0; i < max && i < MAX_STACK_DEPTH; i++) {
-		if (!bp || bpf_probe_read_user(&fr, sizeof(fr), (void *)bp) || !fr.ret)
+	/* BP 0 ends the chain: a goroutine's first function has no caller. */
+	for (i = 0; bp && i < max && i < MAX_STACK_DEPTH; i++) {
+		if (bpf_probe_read_user(&fr, sizeof(fr), (void *)bp)) {
+			if (!i)
+				__sync_fetch_and_add(&lost_stacks, 1);
+			break;
+		}
+		if (!fr.ret)
 			break;
 		frames[i] = fr.ret;
 		if (fr.next <= bp)
 			break;
 		bp = fr.next;
 	}
-	if (!i)
-		__sync_fetch_and_add(&lost_stacks, 1);
 	return i * sizeof(__u64);
 }
 

@@ -49,3 +49,23 @@ for bin in "${binaries[@]}"; do
 		$1 == "random_frames_per_pc" { printf "  frames per random PC:      %s\n", $2 }
 		$1 == "peak_rss_kib" { printf "  peak RSS:                  %.1f MiB\n", $2 / 1024 }'
 done
+
+# The whole tracer on such a binary: launch it (a short run that prints its
+# version) under exact mode, and report gomemtrace's own peak RSS and wall
+# time, probes, binary reading, DWARF layouts and symbolization included.
+if [ -x build/gomemtrace ] && [ "$(id -u)" = 0 ]; then
+	bin=${binaries[0]}
+	echo "== gomemtrace -- $bin -V=full"
+	python3 - "$bin" <<'PY'
+import resource, subprocess, sys, tempfile, time
+out = tempfile.mkdtemp()
+t0 = time.monotonic()
+r = subprocess.run(["build/gomemtrace", "-q", "-o", out, "--", sys.argv[1], "-V=full"],
+                   capture_output=True, text=True)
+wall = time.monotonic() - t0
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print("  exit code:                 %d" % r.returncode)
+print("  gomemtrace peak RSS:       %.1f MiB" % rss)
+print("  wall time (attach, run, report): %.2f s" % wall)
+PY
+fi

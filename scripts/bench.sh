@@ -51,3 +51,7 @@ for v in ${BENCH_GO:-1.27 1.19}; do
 	build/gomemtrace -v -q -- "$bin" -n "$n" 2>&1 >/dev/null | sed -n 's/^BPF program /         BPF program /p'
 	sysctl -qw kernel.bpf_stats_enabled="$old"
 done
+
+# Reading large Go binaries: open, index, symbolize, and the tracer's RSS.
+echo
+scripts/bench-gobinary.sh

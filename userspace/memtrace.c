@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Loader of the memtrace probe set: open the skeleton, configure it from the
- * Go version's runtime layout (rodata, ring buffer size), load, attach one
+ * Go version's runtime layout (rodata), load, attach one
  * uprobe per probe point by file offset with the point's cookie, and hand the
  * ring buffer to the caller's event function. Detach before draining, so the
  * drained buffer holds everything that will ever arrive.
@@ -71,13 +71,6 @@ int memtrace_start(struct memtrace **out, const struct probe_plan *plan,
 		goto cleanup;
 	}
 	configure(mt->skel, plan, layout, opts);
-	if (opts->ringbuf_bytes) {
-		ret = bpf_map__set_max_entries(mt->skel->maps.events, opts->ringbuf_bytes);
-		if (ret) {
-			snprintf(err, errlen, "bad ring buffer size %zu", opts->ringbuf_bytes);
-			goto cleanup;
-		}
-	}
 	ret = memtrace_bpf__load(mt->skel);
 	if (ret) {
 		snprintf(err, errlen, "cannot load BPF programs: %s (need root and a "

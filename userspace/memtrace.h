@@ -16,7 +16,6 @@ struct memtrace;
 struct memtrace_opts {
 	const char *binary;	/* path the kernel resolves to the probed inode */
 	pid_t pid;		/* only this process */
-	size_t ringbuf_bytes;	/* power of two, multiple of the page size */
 };
 
 /* Called for each ring buffer record (see bpf/memtrace_events.h). */

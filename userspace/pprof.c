@@ -392,6 +392,20 @@ static void id_table_insert(struct id_table *t, uint64_t hash, uint32_t id)
 	t->count++;
 }
 
+/* Room for one more entry: in the id table and in the array of its keys. */
+static int reserve_entry(struct id_table *t, const struct pprof_writer *w, id_hash_fn hash,
+			 void **keys, size_t *cap, size_t count, size_t elem)
+{
+	int err;
+
+	if (count >= UINT32_MAX)
+		return -E2BIG;
+	err = id_table_reserve(t, w, hash);
+	if (err)
+		return err;
+	return array_reserve(keys, cap, count + 1, elem);
+}
+
 /* ---- strings ---- */
 
 struct string_key {
@@ -433,13 +447,8 @@ static int intern_string(struct pprof_writer *w, const char *s, uint32_t *index)
 		*index = w->string_ids.slots[slot];
 		return 0;
 	}
-	if (w->nstrings >= UINT32_MAX)
-		return -E2BIG;
-	err = id_table_reserve(&w->string_ids, w, string_hash);
-	if (err)
-		return err;
-	err = array_reserve((void **)&w->string_spans, &w->string_cap,
-			    w->nstrings + 1, sizeof(*w->string_spans));
+	err = reserve_entry(&w->string_ids, w, string_hash, (void **)&w->string_spans,
+			    &w->string_cap, w->nstrings, sizeof(*w->string_spans));
 	if (err)
 		return err;
 	pb_bytes(&w->strings, PROFILE_STRING_TABLE, s, key.len);
@@ -498,13 +507,8 @@ static int intern_function(struct pprof_writer *w, const char *name,
 		*id = w->function_ids.slots[slot];
 		return 0;
 	}
-	if (w->nfunctions >= UINT32_MAX)
-		return -E2BIG;
-	err = id_table_reserve(&w->function_ids, w, function_hash);
-	if (err)
-		return err;
-	err = array_reserve((void **)&w->function_keys, &w->function_cap,
-			    w->nfunctions + 1, sizeof(*w->function_keys));
+	err = reserve_entry(&w->function_ids, w, function_hash, (void **)&w->function_keys,
+			    &w->function_cap, w->nfunctions, sizeof(*w->function_keys));
 	if (err)
 		return err;
 	new_id = (uint32_t)w->nfunctions + 1;
@@ -566,13 +570,8 @@ int pprof_add_location(struct pprof_writer *w, uint64_t address,
 		*id = w->location_ids.slots[slot];
 		return 0;
 	}
-	if (w->nlocations >= UINT32_MAX)
-		return -E2BIG;
-	err = id_table_reserve(&w->location_ids, w, location_hash);
-	if (err)
-		return err;
-	err = array_reserve((void **)&w->location_addresses, &w->location_cap,
-			    w->nlocations + 1, sizeof(*w->location_addresses));
+	err = reserve_entry(&w->location_ids, w, location_hash, (void **)&w->location_addresses,
+			    &w->location_cap, w->nlocations, sizeof(*w->location_addresses));
 	if (err)
 		return err;
 	new_id = (uint32_t)w->nlocations + 1;

@@ -5,9 +5,9 @@
  * corrupt Go stacks. Each probe turns one runtime event into one ring buffer
  * record; all interpretation (size classes, symbols, pairing) is user space's.
  *
- * Attach cookie: (link-time address of the probe point << 8) | enum
- * alloc_probe_kind. The trapping IP minus that address is the load bias of a
- * PIE, known here even when the process did not exist yet at configuration
+ * Attach cookie: PROBE_COOKIE(link-time address of the probe point, enum
+ * probe_placement, enum alloc_probe_kind). The trapping IP minus that address
+ * is the load bias of a PIE, known here even when the process did not exist yet at configuration
  * time (launch mode); it locates globals and is reported to user space.
  */
 #include "vmlinux.h"
@@ -44,6 +44,41 @@ struct {
 	__uint(max_entries, 4 << 20);
 } events SEC(".maps");
 
+/*
+ * Allocations counted in place (see struct alloc_key). Sized by user space
+ * before load. The stacks map allocates on demand: most of its ~1 KiB values
+ * are never used.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct alloc_key);
+	__type(value, __u64);
+} alloc_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct user_stack);
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, COUNTER_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void count(__u32 counter)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &counter);
+
+	if (c)
+		(*c)++;
+}
+
 /* Per-CPU scratch space: events with stacks are too large for the BPF stack. */
 union scratch_event {
 	struct alloc_event alloc;
@@ -65,7 +100,7 @@ static __always_inline bool wanted(void)
 /* Load bias of the traced executable, from the IP of the probe hit. */
 static __always_inline __u64 probe_bias(struct pt_regs *ctx)
 {
-	__u64 bias = ctx->ip - (bpf_get_attach_cookie(ctx) >> 8);
+	__u64 bias = ctx->ip - (bpf_get_attach_cookie(ctx) >> PROBE_COOKIE_ADDR_SHIFT);
 
 	if (!load_bias_known) {
 		load_bias = bias;
@@ -112,7 +147,7 @@ struct frame_record {
 
 /*
  * Frame-pointer walk from bp (Go keeps frame pointers on amd64): the return
- * addresses into frames; returns the bytes written. One 16-byte read per
+ * addresses into frames; returns how many it wrote. One 16-byte read per
  * frame costs a fraction of the kernel's perf callchain walk here. The walk
  * ends where the chain leaves the stack it started on (callers' frames are
  * always higher): at a switch from the system stack back to the goroutine,
@@ -137,46 +172,125 @@ static __always_inline __u64 fp_walk(__u64 bp, __u64 *frames, __u32 max)
 			break;
 		bp = fr.next;
 	}
-	return i * sizeof(__u64);
+	return i;
+}
+
+static __always_inline __u8 cookie_placement(__u64 cookie)
+{
+	return (cookie >> 8) & 0xff;
 }
 
 /*
- * Allocation entry points, probed just after the frame pointer is set up so
- * that the stack walk starts in the probed function and sees its caller, and
- * so that a stack check that fails and restarts the function does not fire
- * the probe twice.
+ * A hit at a stack check whose branch to morestack is about to be taken (JLS:
+ * CF or ZF set): the function will grow its stack and run again from its
+ * entry, where the probe fires again. Only the second hit counts.
+ */
+static __always_inline bool restarts(struct pt_regs *ctx, __u64 cookie)
+{
+	return cookie_placement(cookie) == PLACE_STACK_CHECK && (ctx->flags & (0x1 | 0x40));
+}
+
+/*
+ * The user stack at a probe, leaf first: frames[0] is the probe's own PC.
+ * Before the frame is set up RBP is still the caller's and [RSP] the return
+ * address into the caller; after it, RBP is the probed function's own frame
+ * and the walk starts at its caller. Returns the number of frames.
+ */
+static __always_inline __u32 user_stack(struct pt_regs *ctx, __u64 cookie, __u64 *frames)
+{
+	frames[0] = ctx->ip;
+	if (cookie_placement(cookie) == PLACE_AFTER_PROLOGUE)
+		return 1 + fp_walk(ctx->bp, &frames[1], MAX_STACK_DEPTH - 2);
+	frames[1] = read_user_u64(ctx->sp);
+	return 2 + fp_walk(ctx->bp, &frames[2], MAX_STACK_DEPTH - 3);
+}
+
+/* FNV-1a-like mix of the frames: the stack's id in the maps. */
+static __always_inline __u64 stack_id(const struct user_stack *st)
+{
+	__u64 h = 0xcbf29ce484222325ULL ^ st->nframes;
+
+	for (__u32 i = 0; i < MAX_STACK_DEPTH; i++) {
+		if (i >= st->nframes)
+			break;
+		h ^= st->frames[i];
+		h *= 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+/* Adds one allocation to the maps; false if they had no room for it. */
+static __always_inline bool count_alloc(const struct alloc_key *key,
+					const struct user_stack *st)
+{
+	__u64 one = 1, *objects;
+
+	objects = bpf_map_lookup_elem(&alloc_counts, key);
+	if (objects) {
+		__sync_fetch_and_add(objects, 1);
+		return true;
+	}
+	/* First time for this key: the stack first, so that user space never
+	 * sees a key without its frames. */
+	if (!bpf_map_lookup_elem(&stacks, &key->stack_id) &&
+	    bpf_map_update_elem(&stacks, &key->stack_id, st, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&stacks, &key->stack_id))
+		return false;
+	if (!bpf_map_update_elem(&alloc_counts, key, &one, BPF_NOEXIST))
+		return true;
+	/* Another CPU may have added the key meanwhile. */
+	objects = bpf_map_lookup_elem(&alloc_counts, key);
+	if (!objects)
+		return false;
+	__sync_fetch_and_add(objects, 1);
+	return true;
+}
+
+/*
+ * Allocation entry points, probed at their stack check (or wherever the plan
+ * found, see enum probe_placement): one count per call, kept in the maps;
+ * an event only when they are full.
  */
 SEC("uprobe")
 int alloc(struct pt_regs *ctx)
 {
-	__u64 size = ctx->ax, typ = ctx->bx, n;
-	__u8 probe = bpf_get_attach_cookie(ctx) & 0xff;
+	__u64 size = ctx->ax, typ = ctx->bx, cookie = bpf_get_attach_cookie(ctx);
+	struct alloc_key key = { .size = size, .probe = cookie & 0xff };
 	struct alloc_event *e;
 	__u32 zero = 0;
 
 	if (!size || !wanted())
 		return 0;
+	if (restarts(ctx, cookie)) {
+		count(COUNTER_RESTARTS);
+		return 0;
+	}
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return 0;
+	count(COUNTER_ALLOC_HITS);
 	probe_bias(ctx);
+	/* Kinds that do not imply pointers-or-not need the type's ptrdata. */
+	if ((key.probe == ALLOC_PROBE_MALLOCGC || key.probe == ALLOC_PROBE_LARGE) && typ &&
+	    read_user_u64(typ + go_type_ptrdata_off))
+		key.flags |= ALLOC_F_SCAN;
+	if (key.probe == ALLOC_PROBE_SCAN_NOHEADER || key.probe == ALLOC_PROBE_SCAN_HEADER)
+		key.flags |= ALLOC_F_SCAN;
+	e->stack.nframes = user_stack(ctx, cookie, e->stack.frames) & (MAX_STACK_DEPTH - 1);
+	e->stack.pad = 0;
+	key.stack_id = stack_id(&e->stack);
+	if (count_alloc(&key, &e->stack))
+		return 0;
+
+	count(COUNTER_ALLOC_OVERFLOW);
 	fill_header(&e->hdr, EVENT_ALLOC);
 	e->size = size;
-	e->probe = probe;
-	e->flags = 0;
-	e->pad = 0;
-	/* Kinds that do not imply pointers-or-not need the type's ptrdata. */
-	if ((probe == ALLOC_PROBE_MALLOCGC || probe == ALLOC_PROBE_LARGE) && typ &&
-	    read_user_u64(typ + go_type_ptrdata_off))
-		e->flags |= ALLOC_F_SCAN;
-	if (probe == ALLOC_PROBE_SCAN_NOHEADER || probe == ALLOC_PROBE_SCAN_HEADER)
-		e->flags |= ALLOC_F_SCAN;
-	/* RBP is the probed function's own frame: the walk starts at its caller. */
-	e->frames[0] = ctx->ip;
-	n = sizeof(__u64) + fp_walk(ctx->bp, &e->frames[1], MAX_STACK_DEPTH - 2);
-	n &= (MAX_STACK_DEPTH * sizeof(__u64)) - 1;
-	e->nframes = n / sizeof(__u64);
-	emit(e, EVENT_FIXED_SIZE(alloc_event) + n);
+	e->probe = key.probe;
+	e->flags = key.flags;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	emit(e, EVENT_FIXED_SIZE(alloc_event) +
+		(e->stack.nframes & (MAX_STACK_DEPTH - 1)) * sizeof(__u64));
 	return 0;
 }
 
@@ -189,8 +303,9 @@ int gc_start(struct pt_regs *ctx)
 	struct gc_start_event e = {};
 	__u64 bias;
 
-	if (!wanted())
+	if (!wanted() || restarts(ctx, bpf_get_attach_cookie(ctx)))
 		return 0;
+	count(COUNTER_GC_HITS);
 	bias = probe_bias(ctx);
 	fill_header(&e.hdr, EVENT_GC_START);
 	e.trigger = ctx->di;
@@ -210,8 +325,9 @@ int gc_end(struct pt_regs *ctx)
 	struct gc_end_event e = {};
 	__u64 bias;
 
-	if (!wanted())
+	if (!wanted() || restarts(ctx, bpf_get_attach_cookie(ctx)))
 		return 0;
+	count(COUNTER_GC_HITS);
 	bias = probe_bias(ctx);
 	fill_header(&e.hdr, EVENT_GC_END);
 	if (go_memstats_numgc_addr)
@@ -241,6 +357,7 @@ int morestack(struct pt_regs *ctx)
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return 0;
+	count(COUNTER_MORESTACK_HITS);
 	fill_header(&e->hdr, EVENT_MORESTACK);
 	e->g = g;
 	e->goid = go_g_goid_off ? read_user_u64(g + go_g_goid_off) : 0;
@@ -251,10 +368,9 @@ int morestack(struct pt_regs *ctx)
 	/* RBP is still the caller's frame: its walk yields the callers' callers. */
 	e->frames[0] = read_user_u64(ctx->sp);
 	e->frames[1] = read_user_u64(ctx->sp + 8);
-	n = 2 * sizeof(__u64) + fp_walk(ctx->bp, &e->frames[2], MAX_STACK_DEPTH - 3);
-	n &= (MAX_STACK_DEPTH * sizeof(__u64)) - 1;
-	e->nframes = n / sizeof(__u64);
-	emit(e, EVENT_FIXED_SIZE(morestack_event) + n);
+	n = (2 + fp_walk(ctx->bp, &e->frames[2], MAX_STACK_DEPTH - 3)) & (MAX_STACK_DEPTH - 1);
+	e->nframes = n;
+	emit(e, EVENT_FIXED_SIZE(morestack_event) + n * sizeof(__u64));
 	return 0;
 }
 
@@ -266,8 +382,9 @@ int copystack(struct pt_regs *ctx)
 	struct copystack_event e = {};
 	__u64 gp = ctx->ax;
 
-	if (!wanted() || !gp)
+	if (!wanted() || !gp || restarts(ctx, bpf_get_attach_cookie(ctx)))
 		return 0;
+	count(COUNTER_COPYSTACK_HITS);
 	fill_header(&e.hdr, EVENT_COPYSTACK);
 	e.g = gp;
 	e.old_size = read_user_u64(gp + go_g_stack_hi_off) - read_user_u64(gp + go_g_stack_lo_off);

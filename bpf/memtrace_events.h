@@ -34,6 +34,30 @@ enum alloc_probe_kind {
 	ALLOC_PROBE_LARGE = 6,		/* mallocgcLarge, > 32 KiB */
 };
 
+/*
+ * Where in its function a probe sits; the attach cookie's second byte. The
+ * kernel emulates a JLS or a PUSHQ (~0.5 us a hit here) and single-steps
+ * most other instructions out of line (~15 us), so the plan prefers the
+ * first two. Before the frame is set up (every placement but
+ * PLACE_AFTER_PROLOGUE) RBP is still the caller's frame and [RSP] the return
+ * address into the caller.
+ */
+enum probe_placement {
+	PLACE_STACK_CHECK = 1,	/* the stack check's JLS to morestack: when the
+				 * branch is taken (CF or ZF set), the function
+				 * grows its stack and runs again from its entry,
+				 * so that hit is not counted */
+	PLACE_FRAME_PUSH = 2,	/* PUSHQ BP of a function without a stack check */
+	PLACE_AFTER_PROLOGUE = 3, /* first instruction after the frame is set up
+				   * (single-stepped): RBP is the function's own */
+	PLACE_ASM_ENTRY = 4,	/* entry of an assembly function (single-stepped) */
+};
+
+/* Attach cookie: (link-time probe address << 16) | (placement << 8) | kind. */
+#define PROBE_COOKIE_ADDR_SHIFT 16
+#define PROBE_COOKIE(addr, placement, kind) \
+	(((__u64)(addr) << PROBE_COOKIE_ADDR_SHIFT) | ((__u64)(placement) << 8) | (kind))
+
 /* Set on an allocation whose type holds pointers (typ->ptrdata != 0). */
 #define ALLOC_F_SCAN 0x1
 
@@ -44,16 +68,48 @@ struct event_header {
 	__u64 ts;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 };
 
+/* A user stack, leaf first: frames[0] is inside the probed runtime
+ * function, the rest are return addresses. The value of the `stacks` map;
+ * in events, only nframes entries are sent. */
+struct user_stack {
+	__u32 nframes;		/* valid entries of frames[] */
+	__u32 pad;
+	__u64 frames[MAX_STACK_DEPTH];
+};
+
+/*
+ * Allocations are counted in BPF, in the `alloc_counts` map: key (stack id,
+ * size, probe, flags), value objects. The stack id is a 64-bit hash of the
+ * frames; the `stacks` map holds the frames of each id. An allocation whose
+ * key or stack finds no room in the maps is sent as an alloc_event instead:
+ * nothing is dropped because a map is full.
+ */
+struct alloc_key {
+	__u64 stack_id;
+	__u64 size;		/* requested size, as passed to the runtime */
+	__u8 probe;		/* enum alloc_probe_kind */
+	__u8 flags;		/* ALLOC_F_* */
+	__u8 pad[6];
+};
+
 struct alloc_event {
 	struct event_header hdr;
 	__u64 size;		/* requested size, as passed to the runtime */
 	__u8 probe;		/* enum alloc_probe_kind */
 	__u8 flags;		/* ALLOC_F_* */
-	__u16 pad;
-	__u32 nframes;		/* valid entries of frames[] */
-	/* User stack, leaf first: frames[0] is inside the probed runtime
-	 * function, the rest are return addresses. Only nframes are sent. */
-	__u64 frames[MAX_STACK_DEPTH];
+	__u8 pad[6];
+	struct user_stack stack;
+};
+
+/* Per-CPU counters of what the probes did (the `counters` map's index). */
+enum probe_counter {
+	COUNTER_ALLOC_HITS,	/* allocation probe hits counted */
+	COUNTER_RESTARTS,	/* hits skipped: stack check failing, the function restarts */
+	COUNTER_ALLOC_OVERFLOW,	/* allocations sent as events: the maps were full */
+	COUNTER_GC_HITS,	/* startCycle and freeStackSpans hits */
+	COUNTER_MORESTACK_HITS,
+	COUNTER_COPYSTACK_HITS,
+	COUNTER_MAX,
 };
 
 struct gc_start_event {
@@ -91,7 +147,9 @@ struct copystack_event {
 #define EVENT_FIXED_SIZE(type) (sizeof(struct type) - MAX_STACK_DEPTH * sizeof(__u64))
 
 _Static_assert(sizeof(struct event_header) == 16, "event_header layout");
-_Static_assert(sizeof(struct alloc_event) == 32 + 8 * MAX_STACK_DEPTH, "alloc_event layout");
+_Static_assert(sizeof(struct user_stack) == 8 + 8 * MAX_STACK_DEPTH, "user_stack layout");
+_Static_assert(sizeof(struct alloc_key) == 24, "alloc_key layout");
+_Static_assert(sizeof(struct alloc_event) == 40 + 8 * MAX_STACK_DEPTH, "alloc_event layout");
 _Static_assert(sizeof(struct gc_start_event) == 24, "gc_start_event layout");
 _Static_assert(sizeof(struct gc_end_event) == 24, "gc_end_event layout");
 _Static_assert(sizeof(struct morestack_event) == 48 + 8 * MAX_STACK_DEPTH, "morestack_event layout");

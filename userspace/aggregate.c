@@ -135,18 +135,17 @@ static void seen(struct aggregate *agg, uint64_t ts)
 		agg->last_ns = ts;
 }
 
-int aggregate_alloc(struct aggregate *agg, uint64_t ts, uint8_t probe, uint8_t flags,
-		    uint64_t size, const uint64_t *frames, uint32_t nframes)
+int aggregate_alloc(struct aggregate *agg, uint8_t probe, uint8_t flags, uint64_t size,
+		    const uint64_t *frames, uint32_t nframes, uint64_t objects)
 {
 	struct go_alloc_size acc = go_alloc_size(agg->go_minor, probe,
 						 flags & ALLOC_F_SCAN, size);
 
-	seen(agg, ts);
-	agg->alloc_objects++;
-	agg->alloc_bytes += acc.bytes;
+	agg->alloc_objects += objects;
+	agg->alloc_bytes += acc.bytes * objects;
 	if (acc.tiny)
-		agg->tiny_objects++;
-	return stack_table_add(&agg->allocs, frames, nframes, 1, acc.bytes);
+		agg->tiny_objects += objects;
+	return stack_table_add(&agg->allocs, frames, nframes, objects, acc.bytes * objects);
 }
 
 int aggregate_gc_start(struct aggregate *agg, uint64_t ts, uint32_t cycle, uint32_t trigger)

@@ -85,8 +85,11 @@ struct aggregate {
 void aggregate_init(struct aggregate *agg, int go_minor);
 void aggregate_free(struct aggregate *agg);
 
-int aggregate_alloc(struct aggregate *agg, uint64_t ts, uint8_t probe, uint8_t flags,
-		    uint64_t size, const uint64_t *frames, uint32_t nframes);
+/* objects allocations of the requested size (bytes) by a probe of kind
+ * probe (enum alloc_probe_kind) with flags ALLOC_F_*, at one stack. Returns
+ * 0 or -ENOMEM. */
+int aggregate_alloc(struct aggregate *agg, uint8_t probe, uint8_t flags, uint64_t size,
+		    const uint64_t *frames, uint32_t nframes, uint64_t objects);
 int aggregate_gc_start(struct aggregate *agg, uint64_t ts, uint32_t cycle, uint32_t trigger);
 int aggregate_gc_end(struct aggregate *agg, uint64_t ts, uint32_t numgc);
 int aggregate_morestack(struct aggregate *agg, uint64_t ts, uint64_t g, uint64_t goid,

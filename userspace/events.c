@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Consumes ring buffer records: checks each record's length against its type
- * (a short or unknown record is counted, never trusted) and feeds the
- * aggregate.
+ * Consumes what the probes produced: ring buffer records, checked against
+ * their type's length (a short or unknown record is counted, never trusted),
+ * and the allocation counts kept in BPF maps. Feeds the aggregate.
  */
 #include <stddef.h>
 
@@ -28,10 +28,10 @@ int events_handle(void *ctx, void *data, size_t len)
 		const struct alloc_event *e = data;
 
 		if (len < EVENT_FIXED_SIZE(alloc_event) ||
-		    !frames_fit(len, EVENT_FIXED_SIZE(alloc_event), e->nframes))
+		    !frames_fit(len, EVENT_FIXED_SIZE(alloc_event), e->stack.nframes))
 			goto bad;
-		ret = aggregate_alloc(agg, hdr->ts, e->probe, e->flags, e->size,
-				      (const uint64_t *)e->frames, e->nframes);
+		ret = aggregate_alloc(agg, e->probe, e->flags, e->size,
+				      (const uint64_t *)e->stack.frames, e->stack.nframes, 1);
 		break;
 	}
 	case EVENT_GC_START: {
@@ -75,4 +75,17 @@ int events_handle(void *ctx, void *data, size_t len)
 bad:
 	agg->bad_events++;
 	return 0;
+}
+
+int events_alloc_count(void *ctx, const struct alloc_key *key, const struct user_stack *stack,
+		       uint64_t objects)
+{
+	struct aggregate *agg = ctx;
+
+	if (!stack || stack->nframes > MAX_STACK_DEPTH) {
+		agg->bad_events++;
+		return 0;
+	}
+	return aggregate_alloc(agg, key->probe, key->flags, key->size,
+			       (const uint64_t *)stack->frames, stack->nframes, objects);
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -233,30 +234,38 @@ static void print_plan(const struct probe_plan *plan, const char *path)
 	for (int i = 0; i < plan->n; i++) {
 		const struct probe_point *p = &plan->points[i];
 
-		fprintf(stderr, "  %-48s 0x%llx (+%llu) file offset 0x%llx\n", p->function,
-			(unsigned long long)p->func_entry,
+		fprintf(stderr, "  %-48s 0x%llx (+%llu) file offset 0x%llx: %s (%s)\n",
+			p->function, (unsigned long long)p->func_entry,
 			(unsigned long long)(p->address - p->func_entry),
-			(unsigned long long)p->file_offset);
+			(unsigned long long)p->file_offset, probe_placement_name(p->placement),
+			probe_placement_emulated(p->placement) ? "emulated" : "single-stepped");
 	}
 }
 
-/* The probes' own cost, when the kernel counts it (bpf_stats_enabled). */
-static void print_prog_stats(const struct memtrace *mt)
+/* What the trace cost: the probes' counters, the kernel's own count of BPF
+ * run time (when kernel.bpf_stats_enabled is 1; printed with -v), and this
+ * process's CPU time. */
+static void collect_cost(const struct memtrace *mt, const struct probe_plan *plan,
+			 struct report_cost *cost)
 {
-	static const struct { enum probe_role role; const char *name; } roles[] = {
-		{ PROBE_ALLOC, "alloc" }, { PROBE_GC_START, "gc_start" },
-		{ PROBE_GC_END, "gc_end" }, { PROBE_MORESTACK, "morestack" },
-		{ PROBE_COPYSTACK, "copystack" },
-	};
+	struct rusage ru;
 
-	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
-		uint64_t cnt, ns;
+	cost->plan = plan;
+	memtrace_counters(mt, cost->counters);
+	for (int role = 0; role < PROBE_ROLE_MAX; role++) {
+		uint64_t cnt = 0, ns = 0;
 
-		if (memtrace_prog_stats(mt, roles[i].role, &cnt, &ns) || !cnt)
+		if (memtrace_prog_stats(mt, role, &cnt, &ns) || !cnt)
 			continue;
-		fprintf(stderr, "BPF program %s: %llu runs, %.0f ns per run\n", roles[i].name,
-			(unsigned long long)cnt, (double)ns / cnt);
+		cost->bpf_runs[role] = cnt;
+		cost->bpf_run_ns[role] = ns;
+		if (env.verbose)
+			fprintf(stderr, "BPF program %s: %llu runs, %.0f ns per run\n",
+				probe_role_name(role), (unsigned long long)cnt, (double)ns / cnt);
 	}
+	if (!getrusage(RUSAGE_SELF, &ru))
+		cost->tracer_cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
+				      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
 }
 
 static int write_outputs(const struct report *r)
@@ -431,9 +440,9 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (env.verbose)
-		print_prog_stats(mt);
 	ret = memtrace_stop(mt);
+	if (ret >= 0)
+		ret = memtrace_alloc_counts(mt, events_alloc_count, &agg);
 	if (ret < 0) {
 		fprintf(stderr, "gomemtrace: draining events: %s\n", strerror(-ret));
 		goto cleanup;
@@ -446,6 +455,7 @@ int main(int argc, char **argv)
 	rep.bin = bin;
 	rep.lost_events = memtrace_lost_events(mt) + agg.bad_events;
 	rep.lost_stacks = memtrace_lost_stacks(mt);
+	collect_cost(mt, &plan, &rep.cost);
 	memtrace_load_bias(mt, &rep.load_bias);
 	ret = symbolizer_new(&rep.sym, bin, rep.load_bias);
 	if (!ret)

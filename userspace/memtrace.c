@@ -3,8 +3,10 @@
  * Loader of the memtrace probe set: open the skeleton, configure it from the
  * Go version's runtime layout (rodata), load, attach one
  * uprobe per probe point by file offset with the point's cookie, and hand the
- * ring buffer to the caller's event function. Detach before draining, so the
- * drained buffer holds everything that will ever arrive.
+ * ring buffer to the caller's event function. Allocations are counted in BPF
+ * maps (see struct alloc_key) and read once the probes are detached. Detach
+ * before draining, so the drained buffer and maps hold everything that will
+ * ever arrive.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,6 +39,8 @@ static struct bpf_program *program_for(struct memtrace_bpf *skel, enum probe_rol
 		return skel->progs.morestack;
 	case PROBE_COPYSTACK:
 		return skel->progs.copystack;
+	case PROBE_ROLE_MAX:
+		break;
 	}
 	return NULL;
 }
@@ -71,6 +75,16 @@ int memtrace_start(struct memtrace **out, const struct probe_plan *plan,
 		goto cleanup;
 	}
 	configure(mt->skel, plan, layout, opts);
+	ret = bpf_map__set_max_entries(mt->skel->maps.stacks, opts->max_stacks ?:
+				       MEMTRACE_DEFAULT_MAX_STACKS);
+	if (!ret)
+		ret = bpf_map__set_max_entries(mt->skel->maps.alloc_counts,
+					       opts->max_alloc_keys ?:
+					       MEMTRACE_DEFAULT_MAX_ALLOC_KEYS);
+	if (ret) {
+		snprintf(err, errlen, "cannot size BPF maps: %s", strerror(-ret));
+		goto cleanup;
+	}
 	ret = memtrace_bpf__load(mt->skel);
 	if (ret) {
 		snprintf(err, errlen, "cannot load BPF programs: %s (need root and a "
@@ -80,7 +94,7 @@ int memtrace_start(struct memtrace **out, const struct probe_plan *plan,
 	for (int i = 0; i < plan->n; i++) {
 		const struct probe_point *p = &plan->points[i];
 		LIBBPF_OPTS(bpf_uprobe_opts, uopts,
-			    .bpf_cookie = (p->address << 8) | p->alloc_kind);
+			    .bpf_cookie = probe_point_cookie(p));
 
 		mt->links[i] = bpf_program__attach_uprobe_opts(program_for(mt->skel, p->role),
 							       opts->pid, opts->binary,
@@ -129,6 +143,60 @@ int memtrace_stop(struct memtrace *mt)
 {
 	detach(mt);
 	return ring_buffer__consume(mt->rb);
+}
+
+int memtrace_alloc_counts(const struct memtrace *mt, memtrace_alloc_count_fn fn, void *ctx)
+{
+	int counts_fd = bpf_map__fd(mt->skel->maps.alloc_counts);
+	int stacks_fd = bpf_map__fd(mt->skel->maps.stacks);
+	struct user_stack *stack;
+	struct alloc_key key, next;
+	void *prev = NULL;
+	int ret = 0;
+
+	stack = malloc(sizeof(*stack));
+	if (!stack)
+		return -ENOMEM;
+	/* The probes are detached: no key is added or removed meanwhile. */
+	while (!bpf_map_get_next_key(counts_fd, prev, &next)) {
+		uint64_t objects;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(counts_fd, &key, &objects))
+			continue;
+		ret = fn(ctx, &key,
+			 bpf_map_lookup_elem(stacks_fd, &key.stack_id, stack) ? NULL : stack,
+			 objects);
+		if (ret)
+			break;
+	}
+	if (!ret && errno != ENOENT)
+		ret = -errno;
+	free(stack);
+	return ret;
+}
+
+int memtrace_counters(const struct memtrace *mt, uint64_t out[COUNTER_MAX])
+{
+	int fd = bpf_map__fd(mt->skel->maps.counters);
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *percpu;
+
+	if (ncpus < 0)
+		return ncpus;
+	percpu = calloc(ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	for (__u32 i = 0; i < COUNTER_MAX; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, percpu))
+			continue;
+		for (int c = 0; c < ncpus; c++)
+			out[i] += percpu[c];
+	}
+	free(percpu);
+	return 0;
 }
 
 uint64_t memtrace_lost_events(const struct memtrace *mt)

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "go_layouts.h"
+#include "memtrace_types.h"
 #include "probe_plan.h"
 
 struct memtrace;
@@ -16,10 +17,19 @@ struct memtrace;
 struct memtrace_opts {
 	const char *binary;	/* path the kernel resolves to the probed inode */
 	pid_t pid;		/* only this process */
+	uint32_t max_stacks;	/* distinct allocation stacks kept in BPF (0: default) */
+	uint32_t max_alloc_keys; /* distinct (stack, size) counts kept in BPF (0: default) */
 };
+
+#define MEMTRACE_DEFAULT_MAX_STACKS 16384
+#define MEMTRACE_DEFAULT_MAX_ALLOC_KEYS 65536
 
 /* Called for each ring buffer record (see bpf/memtrace_events.h). */
 typedef int (*memtrace_event_fn)(void *ctx, void *data, size_t len);
+/* Called for each allocation count kept in BPF: objects allocated at the
+ * key's stack and size; stack is NULL if its frames were not found. */
+typedef int (*memtrace_alloc_count_fn)(void *ctx, const struct alloc_key *key,
+				       const struct user_stack *stack, uint64_t objects);
 
 /* Open, configure, load and attach. Returns 0 or a negative errno, with a
  * one-line reason in err. */
@@ -32,6 +42,13 @@ int memtrace_attached(const struct memtrace *mt);
 int memtrace_poll(struct memtrace *mt, int timeout_ms);
 /* Detaches every probe, then consumes what is left in the ring buffer. */
 int memtrace_stop(struct memtrace *mt);
+/* Calls fn for every allocation count the BPF maps hold; after
+ * memtrace_stop(), these are final. Returns 0, fn's first error, or a
+ * negative errno from reading the maps. */
+int memtrace_alloc_counts(const struct memtrace *mt, memtrace_alloc_count_fn fn, void *ctx);
+/* The probes' counters (enum probe_counter), summed over CPUs. Returns 0 or
+ * a negative errno. */
+int memtrace_counters(const struct memtrace *mt, uint64_t out[COUNTER_MAX]);
 uint64_t memtrace_lost_events(const struct memtrace *mt);
 uint64_t memtrace_lost_stacks(const struct memtrace *mt);
 /* Load bias seen by the probes; false until a probe fired. */

@@ -62,12 +62,18 @@ static int leaf_kind(const char *name)
 	return 0;
 }
 
-/* Where to put the probe: after the prologue for Go functions, the entry for
- * assembly ones (at_entry). */
+/*
+ * Where to put the probe. Go functions: on an instruction the kernel emulates
+ * (see enum probe_placement): the stack check's JLS, else the PUSHQ BP at
+ * the entry; after the prologue only when the function has neither (Go
+ * 1.19-1.20 frames without a stack check). Assembly functions (at_entry):
+ * their entry.
+ */
 static int add_point(const struct gobin *bin, struct probe_plan *plan,
 		     const struct gobin_func *fn, enum probe_role role, uint8_t kind,
 		     bool at_entry, char *err, size_t errlen)
 {
+	uint8_t placement = PLACE_ASM_ENTRY;
 	struct probe_point *p;
 	size_t off = 0;
 	int ret;
@@ -80,10 +86,21 @@ static int add_point(const struct gobin *bin, struct probe_plan *plan,
 		size_t len = fn->end - fn->entry < PROLOGUE_SCAN ? fn->end - fn->entry
 								 : PROLOGUE_SCAN;
 		const uint8_t *code = gobin_read(bin, fn->entry, len);
+		struct go_prologue pro;
 
-		if (!code || go_prologue_end(code, len, &off)) {
+		if (!code || go_prologue_decode(code, len, &pro)) {
 			snprintf(err, errlen, "%s: unrecognized function prologue", fn->name);
 			return -ENOEXEC;
+		}
+		if (pro.stack_check) {
+			placement = PLACE_STACK_CHECK;
+			off = pro.check_jls;
+		} else if (pro.push_bp) {
+			placement = PLACE_FRAME_PUSH;
+			off = pro.push;
+		} else {
+			placement = PLACE_AFTER_PROLOGUE;
+			off = pro.frame_end;
 		}
 	}
 	p = &plan->points[plan->n];
@@ -92,6 +109,7 @@ static int add_point(const struct gobin *bin, struct probe_plan *plan,
 	p->alloc_kind = kind;
 	snprintf(p->function, sizeof(p->function), "%s", fn->name);
 	p->func_entry = fn->entry;
+	p->placement = placement;
 	p->address = fn->entry + off;
 	ret = gobin_vaddr_to_offset(bin, p->address, &p->file_offset);
 	if (ret) {
@@ -113,6 +131,50 @@ static int add_named(const struct gobin *bin, struct probe_plan *plan, const cha
 		return -ENOENT;
 	}
 	return add_point(bin, plan, &fn, role, 0, at_entry, err, errlen);
+}
+
+const char *probe_role_name(enum probe_role role)
+{
+	switch (role) {
+	case PROBE_ALLOC:
+		return "alloc";
+	case PROBE_GC_START:
+		return "gc_start";
+	case PROBE_GC_END:
+		return "gc_end";
+	case PROBE_MORESTACK:
+		return "morestack";
+	case PROBE_COPYSTACK:
+		return "copystack";
+	case PROBE_ROLE_MAX:
+		break;
+	}
+	return "unknown";
+}
+
+uint64_t probe_point_cookie(const struct probe_point *p)
+{
+	return PROBE_COOKIE(p->address, p->placement, p->alloc_kind);
+}
+
+const char *probe_placement_name(uint8_t placement)
+{
+	switch (placement) {
+	case PLACE_STACK_CHECK:
+		return "stack check";
+	case PLACE_FRAME_PUSH:
+		return "frame push";
+	case PLACE_AFTER_PROLOGUE:
+		return "after prologue";
+	case PLACE_ASM_ENTRY:
+		return "entry";
+	}
+	return "unknown";
+}
+
+bool probe_placement_emulated(uint8_t placement)
+{
+	return placement == PLACE_STACK_CHECK || placement == PLACE_FRAME_PUSH;
 }
 
 /* A direct CALL rel32 (e8) from one allocation probe's function to another's

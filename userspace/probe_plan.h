@@ -3,6 +3,7 @@
 #ifndef GOMEMTRACE_PROBE_PLAN_H
 #define GOMEMTRACE_PROBE_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,14 +16,20 @@ enum probe_role {
 	PROBE_GC_END,
 	PROBE_MORESTACK,
 	PROBE_COPYSTACK,
+	PROBE_ROLE_MAX,
 };
+
+/* "alloc", "gc_start", "gc_end", "morestack", "copystack": the BPF
+ * program's name. */
+const char *probe_role_name(enum probe_role role);
 
 struct probe_point {
 	enum probe_role role;
 	uint8_t alloc_kind;	/* enum alloc_probe_kind, for PROBE_ALLOC */
 	char function[128];	/* pclntab name */
 	uint64_t func_entry;	/* link-time address */
-	uint64_t address;	/* probe address: entry or end of prologue */
+	uint8_t placement;	/* enum probe_placement */
+	uint64_t address;	/* link-time address of the probed instruction */
 	uint64_t file_offset;	/* of address, for the uprobe */
 };
 
@@ -35,6 +42,14 @@ struct probe_plan {
 	uint64_t work_cycles_addr;	/* link-time address of work.cycles, 0: unknown */
 	uint64_t memstats_numgc_addr;	/* link-time address of memstats.numgc, 0: unknown */
 };
+
+/* The attach cookie of a point (bpf/memtrace_events.h). */
+uint64_t probe_point_cookie(const struct probe_point *p);
+/* "stack check (emulated)", "after prologue (single-stepped)", ... */
+const char *probe_placement_name(uint8_t placement);
+/* Whether the kernel emulates the probed instruction rather than
+ * single-stepping it. */
+bool probe_placement_emulated(uint8_t placement);
 
 /*
  * Chooses the probe points of a Go binary so that every heap allocation hits

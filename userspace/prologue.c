@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Decodes the amd64 prologue the Go compiler emits, to find the first
- * instruction after the frame pointer is set up. A probe there sees the
- * function's own frame (so the frame-pointer walk includes its caller) and
- * fires once per call: at the entry it would fire again when a failed stack
- * check restarts the function after morestack.
+ * Decodes the amd64 prologue the Go compiler emits: where the stack check's
+ * branch to morestack is, where the frame pointer is pushed, and the first
+ * instruction after the frame is set up. The probe plan chooses among them:
+ * the kernel emulates a JLS or a PUSHQ in a fraction of a microsecond, and
+ * single-steps everything after them (a second trap, ~15 us on VMs).
  *
  * Only the instruction forms the compiler emits for prologues are accepted
  * (Go 1.19-1.27); anything else is -ENOENT, never a guess:
@@ -46,7 +46,7 @@ static int take_imm8_or_32(struct cursor *c, const uint8_t *pat8,
 	return take(c, pat8, n, 1) || take(c, pat32, n, 4);
 }
 
-int go_prologue_end(const uint8_t *code, size_t len, size_t *offset)
+int go_prologue_decode(const uint8_t *code, size_t len, struct go_prologue *p)
 {
 	static const uint8_t cmp_sp_r14[] = { 0x49, 0x3b, 0x66, 0x10 };
 	static const uint8_t lea_r12_8[] = { 0x4c, 0x8d, 0x64, 0x24 };
@@ -63,21 +63,24 @@ int go_prologue_end(const uint8_t *code, size_t len, size_t *offset)
 	static const uint8_t lea_bp8[] = { 0x48, 0x8d, 0x6c, 0x24 };
 	static const uint8_t lea_bp32[] = { 0x48, 0x8d, 0xac, 0x24 };
 	struct cursor c = { .code = code, .len = len, .pos = 0 };
-	int checked = 0;
 
+	memset(p, 0, sizeof(*p));
 	if (take(&c, cmp_sp_r14, sizeof(cmp_sp_r14), 0)) {
-		checked = 1;
+		p->stack_check = true;
 	} else if (take_imm8_or_32(&c, lea_r12_8, lea_r12_32, sizeof(lea_r12_8))) {
 		if (!take(&c, cmp_r12_r14, sizeof(cmp_r12_r14), 0))
 			return -ENOENT;
-		checked = 1;
+		p->stack_check = true;
 	}
-	if (checked && !take(&c, jls8, 1, 1) && !take(&c, jls32, 2, 4))
+	p->check_jls = c.pos;
+	if (p->stack_check && !take(&c, jls8, 1, 1) && !take(&c, jls32, 2, 4))
 		return -ENOENT;
 
+	p->push = c.pos;
 	if (take(&c, push_bp, 1, 0)) {
 		if (!take(&c, mov_sp_bp, sizeof(mov_sp_bp), 0))
 			return -ENOENT;
+		p->push_bp = true;
 	} else if (take_imm8_or_32(&c, sub_sp8, sub_sp32, sizeof(sub_sp8))) {
 		if (!take_imm8_or_32(&c, mov_bp8, mov_bp32, sizeof(mov_bp8)) ||
 		    !take_imm8_or_32(&c, lea_bp8, lea_bp32, sizeof(lea_bp8)))
@@ -85,6 +88,16 @@ int go_prologue_end(const uint8_t *code, size_t len, size_t *offset)
 	} else {
 		return -ENOENT;
 	}
-	*offset = c.pos;
+	p->frame_end = c.pos;
 	return 0;
+}
+
+int go_prologue_end(const uint8_t *code, size_t len, size_t *offset)
+{
+	struct go_prologue p;
+	int ret = go_prologue_decode(code, len, &p);
+
+	if (!ret)
+		*offset = p.frame_end;
+	return ret;
 }

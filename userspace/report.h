@@ -14,8 +14,20 @@
 
 #include "aggregate.h"
 #include "gobinary.h"
+#include "memtrace_types.h"
+#include "probe_plan.h"
 #include "sites.h"
 #include "symbolize.h"
+
+/* What the trace cost the target and the host. */
+struct report_cost {
+	uint64_t counters[COUNTER_MAX];	/* enum probe_counter, summed over CPUs */
+	uint64_t tracer_cpu_ns;		/* gomemtrace's own CPU time (user + system) */
+	/* Per probe role (enum probe_role): the kernel's count of BPF program
+	 * runs and their time, when kernel.bpf_stats_enabled was 1 (else 0). */
+	uint64_t bpf_runs[PROBE_ROLE_MAX], bpf_run_ns[PROBE_ROLE_MAX];
+	const struct probe_plan *plan;	/* where each probe sat */
+};
 
 struct report {
 	pid_t pid;
@@ -30,6 +42,7 @@ struct report {
 	struct site_list growth_sites;
 	uint64_t lost_events;
 	uint64_t lost_stacks;
+	struct report_cost cost;
 	const struct gobin *bin;
 	struct symbolizer *sym;
 	uint64_t load_bias;

@@ -78,6 +78,49 @@ static void write_sites(FILE *f, const struct site_list *l, bool with_line)
 	fputs(l->len ? "\n    ]" : "]", f);
 }
 
+/* "cost": probe hits, the tracer's CPU, the kernel's BPF run times when
+ * counted, and where each probe sat. */
+static void write_cost(FILE *f, const struct report_cost *c)
+{
+	const uint64_t *n = c->counters;
+
+	fprintf(f, "  \"cost\": {\"probe_hits\": {\"alloc\": %llu, \"gc\": %llu,"
+		" \"morestack\": %llu, \"copystack\": %llu},\n"
+		"    \"restarts_skipped\": %llu, \"alloc_overflow_events\": %llu,"
+		" \"tracer_cpu_ns\": %llu,\n    \"bpf_programs\": [",
+		(unsigned long long)n[COUNTER_ALLOC_HITS], (unsigned long long)n[COUNTER_GC_HITS],
+		(unsigned long long)n[COUNTER_MORESTACK_HITS],
+		(unsigned long long)n[COUNTER_COPYSTACK_HITS],
+		(unsigned long long)n[COUNTER_RESTARTS],
+		(unsigned long long)n[COUNTER_ALLOC_OVERFLOW],
+		(unsigned long long)c->tracer_cpu_ns);
+	for (int role = 0, first = 1; role < PROBE_ROLE_MAX; role++) {
+		if (!c->bpf_runs[role])
+			continue;
+		fprintf(f, "%s{\"program\": ", first ? "" : ", ");
+		json_string(f, probe_role_name(role));
+		fprintf(f, ", \"runs\": %llu, \"run_time_ns\": %llu}",
+			(unsigned long long)c->bpf_runs[role],
+			(unsigned long long)c->bpf_run_ns[role]);
+		first = 0;
+	}
+	fputs("],\n    \"probes\": [", f);
+	for (int i = 0; c->plan && i < c->plan->n; i++) {
+		const struct probe_point *p = &c->plan->points[i];
+
+		fputs(i ? ",\n      {\"function\": " : "\n      {\"function\": ", f);
+		json_string(f, p->function);
+		fputs(", \"program\": ", f);
+		json_string(f, probe_role_name(p->role));
+		fprintf(f, ", \"offset\": %llu, \"placement\": ",
+			(unsigned long long)(p->address - p->func_entry));
+		json_string(f, probe_placement_name(p->placement));
+		fprintf(f, ", \"emulated\": %s}",
+			probe_placement_emulated(p->placement) ? "true" : "false");
+	}
+	fputs(c->plan && c->plan->n ? "\n    ]},\n" : "]},\n", f);
+}
+
 int report_write_json(const struct report *r, const char *path)
 {
 	const struct aggregate *agg = r->agg;
@@ -139,6 +182,7 @@ int report_write_json(const struct report *r, const char *path)
 	}
 	fprintf(f, "%s], \"log_dropped\": %llu},\n", agg->growth_log_len ? "\n    " : "",
 		(unsigned long long)agg->growth_log_dropped);
+	write_cost(f, &r->cost);
 	fprintf(f, "  \"lost_events\": %llu,\n  \"lost_stacks\": %llu\n}\n",
 		(unsigned long long)r->lost_events, (unsigned long long)r->lost_stacks);
 	return output_commit(f, tmp, path);

@@ -18,6 +18,22 @@ static void human_bytes(char *buf, size_t len, uint64_t bytes)
 	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
 }
 
+static void print_cost(const struct report_cost *c, FILE *out)
+{
+	const uint64_t *n = c->counters;
+	int emulated = 0;
+
+	for (int i = 0; c->plan && i < c->plan->n; i++)
+		emulated += probe_placement_emulated(c->plan->points[i].placement);
+	fprintf(out, "\nProbe hits: %llu allocation (%llu restarts skipped), %llu GC, "
+		"%llu morestack, %llu copystack; %d of %d probes on emulated instructions; "
+		"tracer CPU %.1f ms\n",
+		(unsigned long long)n[COUNTER_ALLOC_HITS], (unsigned long long)n[COUNTER_RESTARTS],
+		(unsigned long long)n[COUNTER_GC_HITS], (unsigned long long)n[COUNTER_MORESTACK_HITS],
+		(unsigned long long)n[COUNTER_COPYSTACK_HITS], emulated, c->plan ? c->plan->n : 0,
+		c->tracer_cpu_ns / 1e6);
+}
+
 void report_print_text(const struct report *r, FILE *out, int top)
 {
 	const struct aggregate *agg = r->agg;
@@ -62,6 +78,7 @@ void report_print_text(const struct report *r, FILE *out, int top)
 		fprintf(out, "  %8llu %12s  %s\n", (unsigned long long)s->count, b, s->function);
 	}
 
+	print_cost(&r->cost, out);
 	fprintf(out, "\nLost events: %llu", (unsigned long long)r->lost_events);
 	if (r->lost_stacks)
 		fprintf(out, ", stacks not walked: %llu", (unsigned long long)r->lost_stacks);

@@ -3,7 +3,8 @@
  * Probe plans of the test workload built by every Go version of the matrix
  * ($GOMEMTRACE_WORKLOADS/go1.NN/VARIANT/workload, from
  * scripts/build-workloads.sh): the allocation strategy each version needs,
- * every probe found, and work.cycles found from code alone equal to the
+ * every probe found and placed on an instruction the kernel emulates, and
+ * work.cycles found from code alone equal to the
  * ELF symbol's answer where there is one. (Stripped builds place data
  * elsewhere; their cycle numbers are checked against gctrace by
  * tests/integration/test_exact.) No root needed.
@@ -75,14 +76,24 @@ static void check_binary(const char *dir, const char *version, const char *varia
 	      count_role(&plan, PROBE_MORESTACK), count_role(&plan, PROBE_COPYSTACK));
 	for (int i = 0; i < plan.n; i++) {
 		const struct probe_point *p = &plan.points[i];
+		const uint8_t *insn = gobin_read(bin, p->address, 2);
+		bool jls, push;
 
 		if (p->role == PROBE_MORESTACK)
 			continue;
-		snprintf(name, sizeof(name), "%s %s: %s probed after its prologue", version,
-			 variant, p->function);
-		CHECK(p->address > p->func_entry && p->address - p->func_entry <= 48, name,
-		      "entry 0x%llx probe 0x%llx", (unsigned long long)p->func_entry,
-		      (unsigned long long)p->address);
+		/* The kernel emulates these two (GO_RUNTIME.md, "Cost of a
+		 * uprobe"); every probed Go function of the runtime has one. */
+		jls = insn && (insn[0] == 0x76 || (insn[0] == 0x0f && insn[1] == 0x86));
+		push = insn && insn[0] == 0x55;
+		snprintf(name, sizeof(name), "%s %s: %s probed on an emulated instruction",
+			 version, variant, p->function);
+		CHECK(probe_placement_emulated(p->placement) &&
+		      ((p->placement == PLACE_STACK_CHECK && jls) ||
+		       (p->placement == PLACE_FRAME_PUSH && push)) &&
+		      p->address - p->func_entry <= 16, name,
+		      "entry 0x%llx probe 0x%llx placement %s byte 0x%02x",
+		      (unsigned long long)p->func_entry, (unsigned long long)p->address,
+		      probe_placement_name(p->placement), insn ? insn[0] : 0);
 	}
 
 	ret = probe_plan_find_work_cycles(bin, &code);

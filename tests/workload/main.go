@@ -46,6 +46,9 @@
 //	main.allocLarge64K    200 x make([]byte, 64 KiB)  large object: 65536 B
 //	main.allocLarge100K   200 x make([]byte, 100 KiB) large object, 13 pages:
 //	                      106496 B
+//	main.allocStackEdge   3000 x new(node), each by a fresh goroutine at
+//	                      another stack depth (see "Stack edge" below), plus
+//	                      what starting the goroutines allocates
 //	main.allocTiny        1000 x make([]byte, 8): tiny allocations. EXCLUDED
 //	                      from per-function comparisons with the heap profile:
 //	                      the runtime combines no-pointer objects < 16 B into
@@ -253,6 +256,78 @@ func allocTiny(n int) {
 	}
 }
 
+// Stack edge: allocStackEdge(n) runs n fresh goroutines one after the other,
+// each on a new 2 KiB stack (adaptivestackstart=0). Goroutine i descends
+// i%edgeLevels levels of edgeDescend, then one of four shims of different
+// frame sizes, then allocates one node in allocStackEdge itself. Over the
+// depths, the allocation function's own stack check meets the stack guard at
+// every 8-byte position, so many of these calls fail that check, grow the
+// stack in morestack and run the function again from its entry. The
+// runtime's profile records each allocation once; a probe at the stack check
+// must too (tracers see the restarts in report.json's
+// cost.restarts_skipped).
+const (
+	edgeLevels = 60
+	edgeShims  = 4
+)
+
+var edgeDone chan bool // made in main: package main's init allocates nothing
+
+//go:noinline
+func allocStackEdge(n int) {
+	if n < 0 { // at the chosen depth, in the goroutine
+		sinkNode[(-n)%ring] = &node{n: n}
+		edgeDone <- true
+		return
+	}
+	for i := 0; i < n; i++ {
+		go edgeDescend(i%edgeLevels, i/edgeLevels%edgeShims, -(i + 1))
+		<-edgeDone
+	}
+}
+
+//go:noinline
+func edgeDescend(levels, shim, arg int) int {
+	if levels > 0 {
+		return edgeDescend(levels-1, shim, arg) + 1
+	}
+	switch shim {
+	case 0:
+		allocStackEdge(arg)
+	case 1:
+		return edgeShim8(arg)
+	case 2:
+		return edgeShim16(arg)
+	default:
+		return edgeShim24(arg)
+	}
+	return 0
+}
+
+//go:noinline
+func edgeShim8(arg int) int {
+	var pad [1]int
+	pad[arg&0] = arg
+	allocStackEdge(pad[0])
+	return pad[0]
+}
+
+//go:noinline
+func edgeShim16(arg int) int {
+	var pad [2]int
+	pad[arg&1] = arg
+	allocStackEdge(pad[arg&1])
+	return pad[0] + pad[1]
+}
+
+//go:noinline
+func edgeShim24(arg int) int {
+	var pad [3]int
+	pad[arg&1] = arg
+	allocStackEdge(pad[arg&1])
+	return pad[0] + pad[1] + pad[2]
+}
+
 // Stack growth design (see the package comment).
 const (
 	stackGoroutines = 8
@@ -329,6 +404,7 @@ var sites = []site{
 	{fn: appendGrowPtr, arg: 60},
 	{fn: mapFill, arg: 150},
 	{fn: concatStrings, arg: 3000},
+	{fn: allocStackEdge, arg: 3000},
 	{fn: allocTiny, arg: 1000, exclude: "tiny allocations: the heap profile records only new 16-byte blocks"},
 	{fn: allocLarge64K, arg: 200},
 	{fn: allocLarge100K, arg: 200},
@@ -522,6 +598,7 @@ func main() {
 		}
 	}
 	stackDone = make(chan int)
+	edgeDone = make(chan bool)
 	if *wait {
 		waitForRelease()
 	}

@@ -86,7 +86,8 @@ demo: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
 
-bench: setup
+bench:
+	$(Q)scripts/setup.sh bench
 	$(Q)$(MAKE) --no-print-directory all $(EMPTY_PROBES)
 	$(Q)scripts/bench.sh
 

@@ -26,6 +26,8 @@ const volatile __u64 go_g_goid_off = 0;		/* 0: unknown */
 const volatile __u64 go_work_cycles_addr = 0;	/* link-time address, 0: unknown */
 const volatile __u32 go_work_cycles_size = 4;
 const volatile __u64 go_memstats_numgc_addr = 0; /* link-time address, 0: unknown */
+/* Link-time extent of the binary's file image (gobin_image_extent). */
+const volatile __u64 image_lo = 0, image_hi = 0;
 
 /* Counted, never silent: records the ring buffer had no room for, and
  * stacks that could not be walked. */
@@ -255,10 +257,11 @@ static __always_inline bool count_alloc(const struct alloc_key *key,
 SEC("uprobe")
 int alloc(struct pt_regs *ctx)
 {
-	__u64 size = ctx->ax, typ = ctx->bx, cookie = bpf_get_attach_cookie(ctx);
-	struct alloc_key key = { .size = size, .probe = cookie & 0xff };
+	__u64 size = ctx->ax, typ = ctx->bx, cookie = bpf_get_attach_cookie(ctx), bias;
+	struct alloc_key key = { .size = size, .typ = typ, .probe = cookie & 0xff };
 	struct alloc_event *e;
 	__u32 zero = 0;
+	bool need_type;
 
 	if (!size || !wanted())
 		return 0;
@@ -270,10 +273,14 @@ int alloc(struct pt_regs *ctx)
 	if (!e)
 		return 0;
 	count(COUNTER_ALLOC_HITS);
-	probe_bias(ctx);
-	/* Kinds that do not imply pointers-or-not need the type's ptrdata. */
-	if ((key.probe == ALLOC_PROBE_MALLOCGC || key.probe == ALLOC_PROBE_LARGE) && typ &&
-	    read_user_u64(typ + go_type_ptrdata_off))
+	bias = probe_bias(ctx);
+	/* Kinds that do not imply pointers-or-not need the type's ptrdata:
+	 * read here only for types made at run time (reflect); user space
+	 * reads the binary's own from the file. */
+	need_type = (key.probe == ALLOC_PROBE_MALLOCGC || key.probe == ALLOC_PROBE_LARGE) && typ;
+	if (need_type && typ - bias >= image_lo && typ - bias < image_hi)
+		key.flags |= ALLOC_F_TYPE_IN_IMAGE;
+	else if (need_type && read_user_u64(typ + go_type_ptrdata_off))
 		key.flags |= ALLOC_F_SCAN;
 	if (key.probe == ALLOC_PROBE_SCAN_NOHEADER || key.probe == ALLOC_PROBE_SCAN_HEADER)
 		key.flags |= ALLOC_F_SCAN;
@@ -287,7 +294,9 @@ int alloc(struct pt_regs *ctx)
 	fill_header(&e->hdr, EVENT_ALLOC);
 	e->size = size;
 	e->probe = key.probe;
-	e->flags = key.flags;
+	e->flags = key.flags & ALLOC_F_SCAN;
+	if ((key.flags & ALLOC_F_TYPE_IN_IMAGE) && read_user_u64(typ + go_type_ptrdata_off))
+		e->flags |= ALLOC_F_SCAN;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	emit(e, EVENT_FIXED_SIZE(alloc_event) +
 		(e->stack.nframes & (MAX_STACK_DEPTH - 1)) * sizeof(__u64));

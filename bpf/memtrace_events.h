@@ -60,6 +60,10 @@ enum probe_placement {
 
 /* Set on an allocation whose type holds pointers (typ->ptrdata != 0). */
 #define ALLOC_F_SCAN 0x1
+/* In alloc_key only: the type lies in the binary's file image, whose bytes
+ * user space reads instead (a user read less per hit); ALLOC_F_SCAN is
+ * then not set by BPF for kinds that need the type to tell. */
+#define ALLOC_F_TYPE_IN_IMAGE 0x2
 
 /* Every event starts with these two words. */
 struct event_header {
@@ -87,6 +91,7 @@ struct user_stack {
 struct alloc_key {
 	__u64 stack_id;
 	__u64 size;		/* requested size, as passed to the runtime */
+	__u64 typ;		/* *_type argument (runtime address), 0 for none */
 	__u8 probe;		/* enum alloc_probe_kind */
 	__u8 flags;		/* ALLOC_F_* */
 	__u8 pad[6];
@@ -148,7 +153,7 @@ struct copystack_event {
 
 _Static_assert(sizeof(struct event_header) == 16, "event_header layout");
 _Static_assert(sizeof(struct user_stack) == 8 + 8 * MAX_STACK_DEPTH, "user_stack layout");
-_Static_assert(sizeof(struct alloc_key) == 24, "alloc_key layout");
+_Static_assert(sizeof(struct alloc_key) == 32, "alloc_key layout");
 _Static_assert(sizeof(struct alloc_event) == 40 + 8 * MAX_STACK_DEPTH, "alloc_event layout");
 _Static_assert(sizeof(struct gc_start_event) == 24, "gc_start_event layout");
 _Static_assert(sizeof(struct gc_end_event) == 24, "gc_end_event layout");

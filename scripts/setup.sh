@@ -2,6 +2,9 @@
 # Installs what gomemtrace needs to build and test, from Debian's packages
 # only; idempotent (installs nothing when everything is there). Go toolchains
 # for the tests and the demo come from scripts/fetch-go.sh, into a cache.
+#
+#   scripts/setup.sh          build, test and demo
+#   scripts/setup.sh bench    also what make bench measures with
 set -euo pipefail
 
 packages=(
@@ -17,6 +20,12 @@ packages=(
 					# (stripped, cgo, go1.19); the test runs its own
 	ca-certificates
 )
+if [ "${1:-}" = bench ]; then
+	packages+=(
+		caddy			# a real Go HTTP service (Debian's go1.19 build)
+		wrk			# its load, on loopback
+	)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

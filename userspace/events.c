@@ -5,6 +5,7 @@
  * and the allocation counts kept in BPF maps. Feeds the aggregate.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "aggregate.h"
 #include "events.h"
@@ -80,12 +81,26 @@ bad:
 int events_alloc_count(void *ctx, const struct alloc_key *key, const struct user_stack *stack,
 		       uint64_t objects)
 {
-	struct aggregate *agg = ctx;
+	const struct alloc_reader *rd = ctx;
+	uint8_t flags = key->flags & ALLOC_F_SCAN;
 
 	if (!stack || stack->nframes > MAX_STACK_DEPTH) {
-		agg->bad_events++;
+		rd->agg->bad_events++;
 		return 0;
 	}
-	return aggregate_alloc(agg, key->probe, key->flags, key->size,
+	if (key->flags & ALLOC_F_TYPE_IN_IMAGE) {
+		const uint8_t *p = gobin_read(rd->bin, key->typ - rd->load_bias + rd->type_ptrdata,
+					      sizeof(uint64_t));
+		uint64_t ptrdata;
+
+		if (p) {
+			memcpy(&ptrdata, p, sizeof(ptrdata));
+			if (ptrdata)
+				flags |= ALLOC_F_SCAN;
+		} else {
+			rd->agg->bad_events++;
+		}
+	}
+	return aggregate_alloc(rd->agg, key->probe, flags, key->size,
 			       (const uint64_t *)stack->frames, stack->nframes, objects);
 }

@@ -6,15 +6,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aggregate.h"
+#include "gobinary.h"
 #include "memtrace_types.h"
 
 /* ring_buffer callback; ctx is a struct aggregate. Returns 0 or a negative
  * errno (-ENOMEM). */
 int events_handle(void *ctx, void *data, size_t len);
 
+/* Where the allocation counts of the BPF maps go, and what resolving their
+ * keys needs: types in the binary's file image are read from the file. */
+struct alloc_reader {
+	struct aggregate *agg;
+	const struct gobin *bin;
+	uint64_t load_bias;		/* of the traced image */
+	uint32_t type_ptrdata;		/* offset of _type.ptrdata (go_layout) */
+};
+
 /* memtrace_alloc_count_fn: objects allocated at key's stack and size; stack
- * NULL when its frames were not found (counted as a bad event). ctx is a
- * struct aggregate. Returns 0 or a negative errno. */
+ * NULL when its frames were not found, and a type that cannot be read, are
+ * counted as bad events (the objects still count). ctx is a struct
+ * alloc_reader. Returns 0 or a negative errno. */
 int events_alloc_count(void *ctx, const struct alloc_key *key, const struct user_stack *stack,
 		       uint64_t objects);
 

@@ -474,6 +474,25 @@ int gobin_symbol_addr(const struct gobin *bin, const char *name, uint64_t *addr)
 	return elf_symbol_value(&bin->elf, name, addr);
 }
 
+int gobin_image_extent(const struct gobin *bin, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t l = UINT64_MAX, h = 0;
+
+	for (size_t i = 0; i < bin->elf.nloads; i++) {
+		const struct elf_segment *seg = &bin->elf.loads[i];
+
+		if (seg->vaddr < l)
+			l = seg->vaddr;
+		if (seg->filesz <= UINT64_MAX - seg->vaddr && seg->vaddr + seg->filesz > h)
+			h = seg->vaddr + seg->filesz;
+	}
+	if (l >= h)
+		return -ENOENT;
+	*lo = l;
+	*hi = h;
+	return 0;
+}
+
 uint64_t gobin_first_load_vaddr(const struct gobin *bin)
 {
 	uint64_t best = UINT64_MAX;

@@ -75,6 +75,10 @@ int gobin_vaddr_to_offset(const struct gobin *bin, uint64_t vaddr, uint64_t *off
 const uint8_t *gobin_read(const struct gobin *bin, uint64_t vaddr, size_t len);
 /* Address of an ELF .symtab symbol (data or code); -ENOENT when stripped. */
 int gobin_symbol_addr(const struct gobin *bin, const char *name, uint64_t *addr);
+/* The link-time range [*lo, *hi) from the lowest PT_LOAD segment's start to
+ * the highest one's file image end: where the binary's static data (type
+ * descriptors among it) lies. Returns 0, or -ENOENT without segments. */
+int gobin_image_extent(const struct gobin *bin, uint64_t *lo, uint64_t *hi);
 /* Lowest p_vaddr - p_offset over PT_LOAD segments with offset 0 (for the
  * load bias of a PIE: bias = mapping start - this). */
 uint64_t gobin_first_load_vaddr(const struct gobin *bin);

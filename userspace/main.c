@@ -242,14 +242,22 @@ static void print_plan(const struct probe_plan *plan, const char *path)
 	}
 }
 
-/* What the trace cost: the probes' counters, the kernel's own count of BPF
- * run time (when kernel.bpf_stats_enabled is 1; printed with -v), and this
- * process's CPU time. */
-static void collect_cost(const struct memtrace *mt, const struct probe_plan *plan,
-			 struct report_cost *cost)
+/* This process's CPU time so far, user and system, in ns. */
+static uint64_t cpu_time_ns(void)
 {
 	struct rusage ru;
 
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
+}
+
+/* What the trace cost: the probes' counters and the kernel's own count of
+ * BPF run time (when kernel.bpf_stats_enabled is 1; printed with -v). */
+static void collect_cost(const struct memtrace *mt, const struct probe_plan *plan,
+			 struct report_cost *cost)
+{
 	cost->plan = plan;
 	memtrace_counters(mt, cost->counters);
 	for (int role = 0; role < PROBE_ROLE_MAX; role++) {
@@ -263,9 +271,6 @@ static void collect_cost(const struct memtrace *mt, const struct probe_plan *pla
 			fprintf(stderr, "BPF program %s: %llu runs, %.0f ns per run\n",
 				probe_role_name(role), (unsigned long long)cnt, (double)ns / cnt);
 	}
-	if (!getrusage(RUSAGE_SELF, &ru))
-		cost->tracer_cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
-				      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
 }
 
 static int write_outputs(const struct report *r)
@@ -344,7 +349,7 @@ int main(int argc, char **argv)
 	const struct go_layout *layout;
 	char exe[PATH_MAX], err[512];
 	char *command_path = NULL;
-	uint64_t start_ns, deadline_ns = 0;
+	uint64_t start_ns, deadline_ns = 0, start_cpu_ns;
 	int ret, exit_code = 1, pidfd = -1;
 
 	aggregate_init(&agg, 0);
@@ -411,6 +416,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	start_ns = clock_ns(CLOCK_MONOTONIC);
+	start_cpu_ns = cpu_time_ns();
 	rep.start_wall_ns = clock_ns(CLOCK_REALTIME);
 	if (env.duration)
 		deadline_ns = start_ns + (uint64_t)(env.duration * 1e9);
@@ -440,9 +446,15 @@ int main(int argc, char **argv)
 		}
 	}
 
+	rep.cost.tracer_cpu_ns = cpu_time_ns() - start_cpu_ns;
 	ret = memtrace_stop(mt);
-	if (ret >= 0)
-		ret = memtrace_alloc_counts(mt, events_alloc_count, &agg);
+	if (ret >= 0) {
+		struct alloc_reader rd = { .agg = &agg, .bin = bin,
+					   .type_ptrdata = layout->type_ptrdata };
+
+		memtrace_load_bias(mt, &rd.load_bias);
+		ret = memtrace_alloc_counts(mt, events_alloc_count, &rd);
+	}
 	if (ret < 0) {
 		fprintf(stderr, "gomemtrace: draining events: %s\n", strerror(-ret));
 		goto cleanup;

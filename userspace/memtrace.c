@@ -56,6 +56,8 @@ static void configure(struct memtrace_bpf *skel, const struct probe_plan *plan,
 	skel->rodata->go_work_cycles_addr = plan->work_cycles_addr;
 	skel->rodata->go_work_cycles_size = layout->work_cycles_size;
 	skel->rodata->go_memstats_numgc_addr = plan->memstats_numgc_addr;
+	skel->rodata->image_lo = plan->image_lo;
+	skel->rodata->image_hi = plan->image_hi;
 }
 
 int memtrace_start(struct memtrace **out, const struct probe_plan *plan,

@@ -325,5 +325,7 @@ int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
 		plan->work_cycles_addr = addr;
 	if (!gobin_symbol_addr(bin, "runtime.memstats", &addr))
 		plan->memstats_numgc_addr = addr + layout->memstats_numgc;
+	if (gobin_image_extent(bin, &plan->image_lo, &plan->image_hi))
+		plan->image_lo = plan->image_hi = 0;
 	return 0;
 }

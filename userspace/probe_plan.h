@@ -41,6 +41,9 @@ struct probe_plan {
 	const char *alloc_strategy;	/* "runtime.mallocgc" or "allocation leaves" */
 	uint64_t work_cycles_addr;	/* link-time address of work.cycles, 0: unknown */
 	uint64_t memstats_numgc_addr;	/* link-time address of memstats.numgc, 0: unknown */
+	/* Link-time extent of the file image: types there are read from the
+	 * file, not by the probes (gobin_image_extent; 0, 0: none). */
+	uint64_t image_lo, image_hi;
 };
 
 /* The attach cookie of a point (bpf/memtrace_events.h). */

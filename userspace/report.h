@@ -22,7 +22,8 @@
 /* What the trace cost the target and the host. */
 struct report_cost {
 	uint64_t counters[COUNTER_MAX];	/* enum probe_counter, summed over CPUs */
-	uint64_t tracer_cpu_ns;		/* gomemtrace's own CPU time (user + system) */
+	uint64_t tracer_cpu_ns;		/* gomemtrace's CPU time (user + system) while
+					 * tracing: from attached to stopping */
 	/* Per probe role (enum probe_role): the kernel's count of BPF program
 	 * runs and their time, when kernel.bpf_stats_enabled was 1 (else 0). */
 	uint64_t bpf_runs[PROBE_ROLE_MAX], bpf_run_ns[PROBE_ROLE_MAX];

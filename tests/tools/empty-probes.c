@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * empty-probes -- COMMAND [ARG...]: the benchmark's baseline. Launches
- * COMMAND held (as gomemtrace does), attaches bpf/empty.bpf.c at the same
- * allocation probe points gomemtrace would use, lets it run, and waits for
- * it. The difference with an untraced run is the bare uprobe trap.
+ * empty-probes [--after-prologue] -- COMMAND [ARG...]: the benchmark's
+ * baseline. Launches COMMAND held (as gomemtrace does), attaches
+ * bpf/empty.bpf.c at the same allocation probe points gomemtrace would use
+ * (or, with --after-prologue, at the first instruction after each one's
+ * prologue, where they sat before they moved to emulated instructions), lets
+ * it run, and waits for it. The difference with an untraced run is the bare
+ * uprobe trap.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,18 @@
 #include "gobinary.h"
 #include "launch.h"
 #include "probe_plan.h"
+#include "prologue.h"
+
+/* File offset of the first instruction after fn's prologue. */
+static int after_prologue(const struct gobin *bin, const struct probe_point *p, uint64_t *off)
+{
+	const uint8_t *code = gobin_read(bin, p->func_entry, 64);
+	struct go_prologue pro;
+
+	if (!code || go_prologue_decode(code, 64, &pro))
+		return -ENOENT;
+	return gobin_vaddr_to_offset(bin, p->func_entry + pro.frame_end, off);
+}
 
 int main(int argc, char **argv)
 {
@@ -28,9 +44,14 @@ int main(int argc, char **argv)
 	struct probe_plan plan;
 	char err[256], *path = NULL;
 	int nlinks = 0, ret = 1, status;
+	bool late = argc > 1 && !strcmp(argv[1], "--after-prologue");
 
+	if (late) {
+		argc--;
+		argv++;
+	}
 	if (argc < 3 || strcmp(argv[1], "--")) {
-		fprintf(stderr, "usage: empty-probes -- COMMAND [ARG...]\n");
+		fprintf(stderr, "usage: empty-probes [--after-prologue] -- COMMAND [ARG...]\n");
 		return 2;
 	}
 	if (launch_resolve(argv[2], &path) || gobin_open(path, &bin, err, sizeof(err)) ||
@@ -43,10 +64,16 @@ int main(int argc, char **argv)
 	if (!skel || launch_held(path, &argv[2], &child))
 		goto cleanup;
 	for (int i = 0; i < plan.n; i++) {
+		uint64_t off = plan.points[i].file_offset;
+
 		if (plan.points[i].role != PROBE_ALLOC)
 			continue;
+		if (late && after_prologue(bin, &plan.points[i], &off)) {
+			fprintf(stderr, "empty-probes: %s: no prologue\n", plan.points[i].function);
+			goto cleanup;
+		}
 		links[nlinks] = bpf_program__attach_uprobe_opts(skel->progs.empty, child.pid, path,
-								plan.points[i].file_offset, NULL);
+								off, NULL);
 		if (!links[nlinks]) {
 			fprintf(stderr, "empty-probes: attach %s: %s\n", plan.points[i].function,
 				strerror(errno));

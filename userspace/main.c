@@ -32,6 +32,7 @@
 #include "gobinary.h"
 #include "launch.h"
 #include "memtrace.h"
+#include "output_set.h"
 #include "probe_plan.h"
 #include "report.h"
 #include "sites.h"
@@ -122,6 +123,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			die_input("invalid duration: '%s' (seconds, > 0)", arg);
 		break;
 	case 'o':
+		if (!arg[0])
+			die_input("empty output directory: -o ''");
 		env.output_dir = arg;
 		break;
 	case 'm':
@@ -192,27 +195,6 @@ static uint64_t clock_ns(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char path[PATH_MAX];
-	size_t len = strlen(dir);
-
-	if (len >= sizeof(path))
-		return -ENAMETOOLONG;
-	memcpy(path, dir, len + 1);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(path, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* The target is gone: an exited child (reaped here) or a process whose
  * pidfd became readable. */
 static bool target_exited(pid_t child, int pidfd)
@@ -259,24 +241,39 @@ static void print_prog_stats(const struct memtrace *mt)
 	}
 }
 
-static int write_outputs(const struct report *r)
+/* report.json and heap.pb.gz, replacing the previous pair together or not
+ * at all (output_set.c). */
+static int write_outputs(const struct report *r, int dir_fd)
 {
-	char path[PATH_MAX];
-	int ret = mkdir_p(env.output_dir);
+	static const struct {
+		const char *name;
+		int (*write)(const struct report *r, int fd);
+	} outputs[] = {
+		{ "report.json", report_write_json },
+		{ "heap.pb.gz", report_write_pprof },
+	};
+	struct output_set set;
+	const char *failed = NULL;
+	int fd, ret;
 
-	if (ret) {
-		fprintf(stderr, "gomemtrace: cannot create %s: %s\n", env.output_dir,
-			strerror(-ret));
-		return ret;
+	ret = output_set_begin(&set, dir_fd);
+	for (size_t i = 0; !ret && i < sizeof(outputs) / sizeof(outputs[0]); i++) {
+		failed = outputs[i].name;
+		fd = output_set_create(&set, outputs[i].name);
+		ret = fd < 0 ? fd : outputs[i].write(r, fd);
 	}
-	snprintf(path, sizeof(path), "%s/report.json", env.output_dir);
-	ret = report_write_json(r, path);
 	if (!ret) {
-		snprintf(path, sizeof(path), "%s/heap.pb.gz", env.output_dir);
-		ret = report_write_pprof(r, path);
+		ret = output_set_commit(&set);
+		failed = set.failed;
+	} else {
+		output_set_abort(&set);
 	}
-	if (ret)
-		fprintf(stderr, "gomemtrace: cannot write %s: %s\n", path, strerror(-ret));
+	if (ret && failed)
+		fprintf(stderr, "gomemtrace: cannot write %s/%s: %s\n", env.output_dir, failed,
+			strerror(-ret));
+	else if (ret)
+		fprintf(stderr, "gomemtrace: cannot write into %s: %s\n", env.output_dir,
+			strerror(-ret));
 	return ret;
 }
 
@@ -336,7 +333,7 @@ int main(int argc, char **argv)
 	char exe[PATH_MAX], err[512];
 	char *command_path = NULL;
 	uint64_t start_ns, deadline_ns = 0;
-	int ret, exit_code = 1, pidfd = -1;
+	int ret, exit_code = 1, pidfd = -1, out_fd = -1;
 
 	aggregate_init(&agg, 0);
 	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP | ARGP_IN_ORDER, NULL, NULL))
@@ -378,6 +375,13 @@ int main(int argc, char **argv)
 	if (env.verbose)
 		print_plan(&plan, rep.exe);
 	aggregate_init(&agg, gobin_go_minor(bin));
+	/* An output directory we cannot write is bad input, found now rather
+	 * than after the trace. */
+	if (env.output_dir) {
+		out_fd = output_dir_open(env.output_dir, err, sizeof(err));
+		if (out_fd < 0)
+			die_input("%s", err);
+	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -456,7 +460,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gomemtrace: %s\n", strerror(-ret));
 		goto cleanup;
 	}
-	if (env.output_dir && write_outputs(&rep))
+	if (out_fd >= 0 && write_outputs(&rep, out_fd))
 		goto cleanup;
 	if (!env.quiet)
 		report_print_text(&rep, stdout, env.top);
@@ -475,5 +479,7 @@ cleanup:
 	free((char *)rep.exe);
 	if (pidfd >= 0)
 		close(pidfd);
+	if (out_fd >= 0)
+		close(out_fd);
 	return exit_code;
 }

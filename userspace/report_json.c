@@ -11,28 +11,31 @@
 
 #include "report.h"
 
-FILE *output_open(const char *path, char *tmp, size_t tmplen)
+/* A stdio stream on fd that keeps the errno of its first failed write
+ * (ferror alone would only say that something failed). */
+struct fd_sink {
+	int fd;
+	int err;
+};
+
+static ssize_t sink_write(void *cookie, const char *buf, size_t len)
 {
-	if ((size_t)snprintf(tmp, tmplen, "%s.tmp.%d", path, (int)getpid()) >= tmplen) {
-		errno = ENAMETOOLONG;
-		return NULL;
+	struct fd_sink *s = cookie;
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = write(s->fd, buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!s->err)
+				s->err = n < 0 ? -errno : -EIO;
+			return -1;
+		}
+		done += n;
 	}
-	return fopen(tmp, "w");
-}
-
-int output_commit(FILE *f, const char *tmp, const char *path)
-{
-	int ret = 0;
-
-	if (ferror(f))
-		ret = -EIO;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
+	return len;
 }
 
 static void json_string(FILE *f, const char *s)
@@ -78,11 +81,13 @@ static void write_sites(FILE *f, const struct site_list *l, bool with_line)
 	fputs(l->len ? "\n    ]" : "]", f);
 }
 
-int report_write_json(const struct report *r, const char *path)
+int report_write_json(const struct report *r, int fd)
 {
+	static const cookie_io_functions_t io = { .write = sink_write };
 	const struct aggregate *agg = r->agg;
-	char tmp[4096];
-	FILE *f = output_open(path, tmp, sizeof(tmp));
+	struct fd_sink sink = { .fd = fd };
+	FILE *f = fopencookie(&sink, "w", io);
+	int ret;
 
 	if (!f)
 		return -errno;
@@ -141,5 +146,8 @@ int report_write_json(const struct report *r, const char *path)
 		(unsigned long long)agg->growth_log_dropped);
 	fprintf(f, "  \"lost_events\": %llu,\n  \"lost_stacks\": %llu\n}\n",
 		(unsigned long long)r->lost_events, (unsigned long long)r->lost_stacks);
-	return output_commit(f, tmp, path);
+	ret = ferror(f) ? -EIO : 0;
+	if (fclose(f) && !ret)
+		ret = -EIO;
+	return sink.err ? sink.err : ret;
 }

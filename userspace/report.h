@@ -41,4 +41,7 @@ void report_print_text(const struct report *r, FILE *out, int top);
 int report_write_json(const struct report *r, int fd);
 int report_write_pprof(const struct report *r, int fd);
 
+/* A JSON string of any bytes: escaped, ill-formed UTF-8 as U+FFFD. */
+void report_json_string(FILE *f, const char *s);
+
 #endif

@@ -38,16 +38,74 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t len)
 	return len;
 }
 
-static void json_string(FILE *f, const char *s)
+/*
+ * Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, nothing past U+10FFFF), or 0 when there is none;
+ * then *bad is the length of the ill-formed part to replace by one U+FFFD:
+ * the longest start of a well-formed sequence, at least one byte (Unicode's
+ * "maximal subpart", as Python's and browsers' decoders count).
+ */
+static size_t utf8_sequence(const unsigned char *p, size_t *bad)
 {
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	*bad = 1;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	/* The second byte's range rules out overlong forms, surrogates
+	 * (ED A0..BF) and code points past U+10FFFF (F4 90..). */
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	for (i = 1; i < len; i++) {
+		/* A NUL ends the string, and is not in 80..BF. */
+		if (p[i] < lo || p[i] > hi) {
+			*bad = i;
+			return 0;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return len;
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped,
+ * ill-formed UTF-8 replaced by U+FFFD, so any bytes give valid JSON. */
+void report_json_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t len, bad;
+
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p == '"' || *p == '\\')
+	while (*p) {
+		len = utf8_sequence(p, &bad);
+		if (!len) {
+			fputs("\\ufffd", f);
+			p += bad;
+		} else if (*p == '"' || *p == '\\') {
 			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
+			p++;
+		} else if (*p < 0x20) {
 			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
+			p++;
+		} else {
+			fwrite(p, 1, len, f);
+			p += len;
+		}
 	}
 	fputc('"', f);
 }
@@ -67,10 +125,10 @@ static void write_sites(FILE *f, const struct site_list *l, bool with_line)
 
 		fputs(i ? ",\n      {" : "\n      {", f);
 		fputs("\"function\": ", f);
-		json_string(f, s->function);
+		report_json_string(f, s->function);
 		if (with_line) {
 			fputs(", \"file\": ", f);
-			json_string(f, s->file);
+			report_json_string(f, s->file);
 			fprintf(f, ", \"line\": %u, \"objects\": %llu", s->line,
 				(unsigned long long)s->count);
 		} else {
@@ -93,11 +151,11 @@ int report_write_json(const struct report *r, int fd)
 		return -errno;
 	fputs("{\n  \"target\": {\"pid\": ", f);
 	fprintf(f, "%d, \"exe\": ", (int)r->pid);
-	json_string(f, r->exe);
+	report_json_string(f, r->exe);
 	fputs(", \"go_version\": ", f);
-	json_string(f, r->go_version);
+	report_json_string(f, r->go_version);
 	fputs("},\n  \"mode\": ", f);
-	json_string(f, r->mode);
+	report_json_string(f, r->mode);
 	fprintf(f, ",\n  \"start_monotonic_ns\": %llu,\n  \"duration_ns\": %llu,\n",
 		(unsigned long long)r->start_ns, (unsigned long long)r->duration_ns);
 
@@ -114,7 +172,7 @@ int report_write_json(const struct report *r, int fd)
 
 		fprintf(f, "%s{\"cycle\": %u, \"trigger\": ", i ? ",\n      " : "\n      ",
 			c->cycle);
-		json_string(f, gc_trigger_name(c->trigger));
+		report_json_string(f, gc_trigger_name(c->trigger));
 		fputs(", \"start_ns\": ", f);
 		json_time(f, c->start_ns, r->start_ns);
 		fputs(", \"end_ns\": ", f);
@@ -138,7 +196,7 @@ int report_write_json(const struct report *r, int fd)
 		fprintf(f, "%s{\"t_ns\": ", i ? ",\n      " : "\n      ");
 		json_time(f, g->ts, r->start_ns);
 		fprintf(f, ", \"goid\": %llu, \"function\": ", (unsigned long long)g->goid);
-		json_string(f, n > 0 ? frames[n - 1].function : UNKNOWN_FUNCTION);
+		report_json_string(f, n > 0 ? frames[n - 1].function : UNKNOWN_FUNCTION);
 		fprintf(f, ", \"old_size\": %llu, \"new_size\": %llu}",
 			(unsigned long long)g->old_size, (unsigned long long)g->new_size);
 	}

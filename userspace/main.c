@@ -70,7 +70,8 @@ static const char doc[] =
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process", 0 },
 	{ "duration", 'd', "SECONDS", 0,
-	  "Stop after this long (default: Ctrl-C, SIGTERM or the target's exit)", 0 },
+	  "Stop after this long (default: Ctrl-C, SIGTERM, SIGHUP, SIGQUIT or the "
+	  "target's exit)", 0 },
 	{ "output", 'o', "DIR", 0,
 	  "Write report.json and heap.pb.gz into DIR (created if missing)", 0 },
 	{ "mode", 'm', "MODE", 0,
@@ -176,6 +177,40 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	exiting = 1;
+}
+
+/*
+ * Ctrl-C, SIGTERM, a closed terminal (SIGHUP) and Ctrl-\ (SIGQUIT) end the
+ * trace the normal way: detach, drain, write everything. A signal already
+ * ignored when we start (nohup, a background job) stays ignored, for us and
+ * for a launched child, which inherits it as it would untraced.
+ */
+static int catch_stop_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART }, old;
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (sigaction(sigs[i], NULL, &old))
+			return -errno;
+		if (old.sa_handler == SIG_IGN)
+			continue;
+		if (sigaction(sigs[i], &sa, NULL))
+			return -errno;
+	}
+	return 0;
+}
+
+/* stdout piped into a reader that quit (head): the writes fail with EPIPE
+ * instead of the signal killing the tracer before report.json is written.
+ * Called after a launched child is forked, which keeps its own SIGPIPE. */
+static int ignore_sigpipe(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGPIPE, &sa, NULL) ? -errno : 0;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -383,8 +418,11 @@ int main(int argc, char **argv)
 			die_input("%s", err);
 	}
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	ret = catch_stop_signals();
+	if (ret) {
+		fprintf(stderr, "gomemtrace: signals: %s\n", strerror(-ret));
+		goto cleanup;
+	}
 	if (env.command) {
 		ret = launch_held(command_path, env.command, &child);
 		if (ret) {
@@ -396,6 +434,11 @@ int main(int argc, char **argv)
 	} else {
 		rep.pid = env.pid;
 		pidfd = syscall(SYS_pidfd_open, env.pid, 0);
+	}
+	ret = ignore_sigpipe();
+	if (ret) {
+		fprintf(stderr, "gomemtrace: signals: %s\n", strerror(-ret));
+		goto cleanup;
 	}
 
 	mopts.binary = exe;
@@ -460,10 +503,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gomemtrace: %s\n", strerror(-ret));
 		goto cleanup;
 	}
+	/* The text report first: a failed file write must not cost it. */
+	if (!env.quiet) {
+		report_print_text(&rep, stdout, env.top);
+		fflush(stdout);
+	}
 	if (out_fd >= 0 && write_outputs(&rep, out_fd))
 		goto cleanup;
-	if (!env.quiet)
-		report_print_text(&rep, stdout, env.top);
 	exit_code = 0;
 
 cleanup:

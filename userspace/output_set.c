@@ -256,6 +256,12 @@ int output_set_create(struct output_set *s, const char *name)
 static int place(struct output_set *s, int i)
 {
 	const char *name = s->files[i].name;
+	struct stat st;
+
+	/* Exchange would swap a directory out of the way: refuse, as rename
+	 * would. */
+	if (!fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode))
+		return -EISDIR;
 
 	/* A destination can appear between the two tries: try again. */
 	for (int tries = 0; tries < 3; tries++) {

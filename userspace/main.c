@@ -33,6 +33,7 @@
 #include "gobinary.h"
 #include "launch.h"
 #include "memtrace.h"
+#include "output_set.h"
 #include "probe_plan.h"
 #include "report.h"
 #include "sites.h"
@@ -70,7 +71,8 @@ static const char doc[] =
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process", 0 },
 	{ "duration", 'd', "SECONDS", 0,
-	  "Stop after this long (default: Ctrl-C, SIGTERM or the target's exit)", 0 },
+	  "Stop after this long (default: Ctrl-C, SIGTERM, SIGHUP, SIGQUIT or the "
+	  "target's exit)", 0 },
 	{ "output", 'o', "DIR", 0,
 	  "Write report.json and heap.pb.gz into DIR (created if missing)", 0 },
 	{ "mode", 'm', "MODE", 0,
@@ -123,6 +125,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			die_input("invalid duration: '%s' (seconds, > 0)", arg);
 		break;
 	case 'o':
+		if (!arg[0])
+			die_input("empty output directory: -o ''");
 		env.output_dir = arg;
 		break;
 	case 'm':
@@ -176,6 +180,40 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
+/*
+ * Ctrl-C, SIGTERM, a closed terminal (SIGHUP) and Ctrl-\ (SIGQUIT) end the
+ * trace the normal way: detach, drain, write everything. A signal already
+ * ignored when we start (nohup, a background job) stays ignored, for us and
+ * for a launched child, which inherits it as it would untraced.
+ */
+static int catch_stop_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART }, old;
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (sigaction(sigs[i], NULL, &old))
+			return -errno;
+		if (old.sa_handler == SIG_IGN)
+			continue;
+		if (sigaction(sigs[i], &sa, NULL))
+			return -errno;
+	}
+	return 0;
+}
+
+/* stdout piped into a reader that quit (head): the writes fail with EPIPE
+ * instead of the signal killing the tracer before report.json is written.
+ * Called after a launched child is forked, which keeps its own SIGPIPE. */
+static int ignore_sigpipe(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGPIPE, &sa, NULL) ? -errno : 0;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG && !env.verbose)
@@ -191,27 +229,6 @@ static uint64_t clock_ns(clockid_t clock)
 
 	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static int mkdir_p(const char *dir)
-{
-	char path[PATH_MAX];
-	size_t len = strlen(dir);
-
-	if (len >= sizeof(path))
-		return -ENAMETOOLONG;
-	memcpy(path, dir, len + 1);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(path, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 /* The target is gone: an exited child (reaped here) or a process whose
@@ -273,24 +290,39 @@ static void collect_cost(const struct memtrace *mt, const struct probe_plan *pla
 	}
 }
 
-static int write_outputs(const struct report *r)
+/* report.json and heap.pb.gz, replacing the previous pair together or not
+ * at all (output_set.c). */
+static int write_outputs(const struct report *r, int dir_fd)
 {
-	char path[PATH_MAX];
-	int ret = mkdir_p(env.output_dir);
+	static const struct {
+		const char *name;
+		int (*write)(const struct report *r, int fd);
+	} outputs[] = {
+		{ "report.json", report_write_json },
+		{ "heap.pb.gz", report_write_pprof },
+	};
+	struct output_set set;
+	const char *failed = NULL;
+	int fd, ret;
 
-	if (ret) {
-		fprintf(stderr, "gomemtrace: cannot create %s: %s\n", env.output_dir,
-			strerror(-ret));
-		return ret;
+	ret = output_set_begin(&set, dir_fd);
+	for (size_t i = 0; !ret && i < sizeof(outputs) / sizeof(outputs[0]); i++) {
+		failed = outputs[i].name;
+		fd = output_set_create(&set, outputs[i].name);
+		ret = fd < 0 ? fd : outputs[i].write(r, fd);
 	}
-	snprintf(path, sizeof(path), "%s/report.json", env.output_dir);
-	ret = report_write_json(r, path);
 	if (!ret) {
-		snprintf(path, sizeof(path), "%s/heap.pb.gz", env.output_dir);
-		ret = report_write_pprof(r, path);
+		ret = output_set_commit(&set);
+		failed = set.failed;
+	} else {
+		output_set_abort(&set);
 	}
-	if (ret)
-		fprintf(stderr, "gomemtrace: cannot write %s: %s\n", path, strerror(-ret));
+	if (ret && failed)
+		fprintf(stderr, "gomemtrace: cannot write %s/%s: %s\n", env.output_dir, failed,
+			strerror(-ret));
+	else if (ret)
+		fprintf(stderr, "gomemtrace: cannot write into %s: %s\n", env.output_dir,
+			strerror(-ret));
 	return ret;
 }
 
@@ -350,7 +382,7 @@ int main(int argc, char **argv)
 	char exe[PATH_MAX], err[512];
 	char *command_path = NULL;
 	uint64_t start_ns, deadline_ns = 0, start_cpu_ns;
-	int ret, exit_code = 1, pidfd = -1;
+	int ret, exit_code = 1, pidfd = -1, out_fd = -1;
 
 	aggregate_init(&agg, 0);
 	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP | ARGP_IN_ORDER, NULL, NULL))
@@ -392,9 +424,19 @@ int main(int argc, char **argv)
 	if (env.verbose)
 		print_plan(&plan, rep.exe);
 	aggregate_init(&agg, gobin_go_minor(bin));
+	/* An output directory we cannot write is bad input, found now rather
+	 * than after the trace. */
+	if (env.output_dir) {
+		out_fd = output_dir_open(env.output_dir, err, sizeof(err));
+		if (out_fd < 0)
+			die_input("%s", err);
+	}
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	ret = catch_stop_signals();
+	if (ret) {
+		fprintf(stderr, "gomemtrace: signals: %s\n", strerror(-ret));
+		goto cleanup;
+	}
 	if (env.command) {
 		ret = launch_held(command_path, env.command, &child);
 		if (ret) {
@@ -406,6 +448,11 @@ int main(int argc, char **argv)
 	} else {
 		rep.pid = env.pid;
 		pidfd = syscall(SYS_pidfd_open, env.pid, 0);
+	}
+	ret = ignore_sigpipe();
+	if (ret) {
+		fprintf(stderr, "gomemtrace: signals: %s\n", strerror(-ret));
+		goto cleanup;
 	}
 
 	mopts.binary = exe;
@@ -478,10 +525,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gomemtrace: %s\n", strerror(-ret));
 		goto cleanup;
 	}
-	if (env.output_dir && write_outputs(&rep))
-		goto cleanup;
-	if (!env.quiet)
+	/* The text report first: a failed file write must not cost it. */
+	if (!env.quiet) {
 		report_print_text(&rep, stdout, env.top);
+		fflush(stdout);
+	}
+	if (out_fd >= 0 && write_outputs(&rep, out_fd))
+		goto cleanup;
 	exit_code = 0;
 
 cleanup:
@@ -497,5 +547,7 @@ cleanup:
 	free((char *)rep.exe);
 	if (pidfd >= 0)
 		close(pidfd);
+	if (out_fd >= 0)
+		close(out_fd);
 	return exit_code;
 }

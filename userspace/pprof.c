@@ -1021,6 +1021,23 @@ cleanup:
 	return err;
 }
 
+/* Encodes and gzips the profile into fd, from where it is; no sync. */
+int pprof_write_fd(struct pprof_writer *w, int fd)
+{
+	struct pb_buf head = {0}, tail = {0};
+	struct span spans[PROFILE_SPANS];
+	int err;
+
+	if (!w || fd < 0)
+		return -EINVAL;
+	err = encode_profile(w, &head, &tail, spans);
+	if (!err)
+		err = gzip_spans(fd, spans, PROFILE_SPANS);
+	pb_free(&head);
+	pb_free(&tail);
+	return err;
+}
+
 /*
  * PATH.tmp is created afresh (a stale one from a crash is removed first),
  * never followed if it is a symbolic link, synced, then renamed over PATH:
@@ -1029,17 +1046,12 @@ cleanup:
  */
 int pprof_write_file(struct pprof_writer *w, const char *path)
 {
-	struct pb_buf head = {0}, tail = {0};
-	struct span spans[PROFILE_SPANS];
 	bool created = false;
 	char *tmp = NULL;
 	int fd = -1, err;
 
 	if (!w || !path || !path[0])
 		return -EINVAL;
-	err = encode_profile(w, &head, &tail, spans);
-	if (err)
-		goto cleanup;
 	if (asprintf(&tmp, "%s.tmp", path) < 0) {
 		tmp = NULL;
 		err = -ENOMEM;
@@ -1055,7 +1067,7 @@ int pprof_write_file(struct pprof_writer *w, const char *path)
 		goto cleanup;
 	}
 	created = true;
-	err = gzip_spans(fd, spans, PROFILE_SPANS);
+	err = pprof_write_fd(w, fd);
 	if (err)
 		goto cleanup;
 	if (fsync(fd)) {
@@ -1074,7 +1086,5 @@ cleanup:
 	if (err && created)
 		unlink(tmp);
 	free(tmp);
-	pb_free(&head);
-	pb_free(&tail);
 	return err;
 }

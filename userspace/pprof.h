@@ -47,6 +47,8 @@ int pprof_add_sample(struct pprof_writer *w, const uint64_t *location_ids,
 		     int nlocations, const int64_t *values);
 /* Encode, gzip and write atomically (temporary file, then rename). */
 int pprof_write_file(struct pprof_writer *w, const char *path);
+/* Encode and gzip into an open file; the caller syncs and closes it. */
+int pprof_write_fd(struct pprof_writer *w, int fd);
 
 /* Additions: labels, comments, the default sample type, the raw encoding. */
 

@@ -50,11 +50,12 @@ struct report {
 };
 
 void report_print_text(const struct report *r, FILE *out, int top);
-int report_write_json(const struct report *r, const char *path);
-int report_write_pprof(const struct report *r, const char *path);
+/* Write into fd, a new file of an output set (output_set.h) that syncs,
+ * closes and renames it; 0 or the -errno of the first failed write. */
+int report_write_json(const struct report *r, int fd);
+int report_write_pprof(const struct report *r, int fd);
 
-/* Writes through a temporary file renamed into place: never half a file. */
-FILE *output_open(const char *path, char *tmp, size_t tmplen);
-int output_commit(FILE *f, const char *tmp, const char *path);
+/* A JSON string of any bytes: escaped, ill-formed UTF-8 as U+FFFD. */
+void report_json_string(FILE *f, const char *s);
 
 #endif

@@ -11,40 +11,101 @@
 
 #include "report.h"
 
-FILE *output_open(const char *path, char *tmp, size_t tmplen)
+/* A stdio stream on fd that keeps the errno of its first failed write
+ * (ferror alone would only say that something failed). */
+struct fd_sink {
+	int fd;
+	int err;
+};
+
+static ssize_t sink_write(void *cookie, const char *buf, size_t len)
 {
-	if ((size_t)snprintf(tmp, tmplen, "%s.tmp.%d", path, (int)getpid()) >= tmplen) {
-		errno = ENAMETOOLONG;
-		return NULL;
+	struct fd_sink *s = cookie;
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = write(s->fd, buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!s->err)
+				s->err = n < 0 ? -errno : -EIO;
+			return -1;
+		}
+		done += n;
 	}
-	return fopen(tmp, "w");
+	return len;
 }
 
-int output_commit(FILE *f, const char *tmp, const char *path)
+/*
+ * Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, nothing past U+10FFFF), or 0 when there is none;
+ * then *bad is the length of the ill-formed part to replace by one U+FFFD:
+ * the longest start of a well-formed sequence, at least one byte (Unicode's
+ * "maximal subpart", as Python's and browsers' decoders count).
+ */
+static size_t utf8_sequence(const unsigned char *p, size_t *bad)
 {
-	int ret = 0;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len, i;
 
-	if (ferror(f))
-		ret = -EIO;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
+	*bad = 1;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	/* The second byte's range rules out overlong forms, surrogates
+	 * (ED A0..BF) and code points past U+10FFFF (F4 90..). */
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	for (i = 1; i < len; i++) {
+		/* A NUL ends the string, and is not in 80..BF. */
+		if (p[i] < lo || p[i] > hi) {
+			*bad = i;
+			return 0;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return len;
 }
 
-static void json_string(FILE *f, const char *s)
+/* A JSON string: quotes, backslashes and control characters escaped,
+ * ill-formed UTF-8 replaced by U+FFFD, so any bytes give valid JSON. */
+void report_json_string(FILE *f, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t len, bad;
+
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p == '"' || *p == '\\')
+	while (*p) {
+		len = utf8_sequence(p, &bad);
+		if (!len) {
+			fputs("\\ufffd", f);
+			p += bad;
+		} else if (*p == '"' || *p == '\\') {
 			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
+			p++;
+		} else if (*p < 0x20) {
 			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
+			p++;
+		} else {
+			fwrite(p, 1, len, f);
+			p += len;
+		}
 	}
 	fputc('"', f);
 }
@@ -64,10 +125,10 @@ static void write_sites(FILE *f, const struct site_list *l, bool with_line)
 
 		fputs(i ? ",\n      {" : "\n      {", f);
 		fputs("\"function\": ", f);
-		json_string(f, s->function);
+		report_json_string(f, s->function);
 		if (with_line) {
 			fputs(", \"file\": ", f);
-			json_string(f, s->file);
+			report_json_string(f, s->file);
 			fprintf(f, ", \"line\": %u, \"objects\": %llu", s->line,
 				(unsigned long long)s->count);
 		} else {
@@ -98,7 +159,7 @@ static void write_cost(FILE *f, const struct report_cost *c)
 		if (!c->bpf_runs[role])
 			continue;
 		fprintf(f, "%s{\"program\": ", first ? "" : ", ");
-		json_string(f, probe_role_name(role));
+		report_json_string(f, probe_role_name(role));
 		fprintf(f, ", \"runs\": %llu, \"run_time_ns\": %llu}",
 			(unsigned long long)c->bpf_runs[role],
 			(unsigned long long)c->bpf_run_ns[role]);
@@ -109,33 +170,35 @@ static void write_cost(FILE *f, const struct report_cost *c)
 		const struct probe_point *p = &c->plan->points[i];
 
 		fputs(i ? ",\n      {\"function\": " : "\n      {\"function\": ", f);
-		json_string(f, p->function);
+		report_json_string(f, p->function);
 		fputs(", \"program\": ", f);
-		json_string(f, probe_role_name(p->role));
+		report_json_string(f, probe_role_name(p->role));
 		fprintf(f, ", \"offset\": %llu, \"placement\": ",
 			(unsigned long long)(p->address - p->func_entry));
-		json_string(f, probe_placement_name(p->placement));
+		report_json_string(f, probe_placement_name(p->placement));
 		fprintf(f, ", \"emulated\": %s}",
 			probe_placement_emulated(p->placement) ? "true" : "false");
 	}
 	fputs(c->plan && c->plan->n ? "\n    ]},\n" : "]},\n", f);
 }
 
-int report_write_json(const struct report *r, const char *path)
+int report_write_json(const struct report *r, int fd)
 {
+	static const cookie_io_functions_t io = { .write = sink_write };
 	const struct aggregate *agg = r->agg;
-	char tmp[4096];
-	FILE *f = output_open(path, tmp, sizeof(tmp));
+	struct fd_sink sink = { .fd = fd };
+	FILE *f = fopencookie(&sink, "w", io);
+	int ret;
 
 	if (!f)
 		return -errno;
 	fputs("{\n  \"target\": {\"pid\": ", f);
 	fprintf(f, "%d, \"exe\": ", (int)r->pid);
-	json_string(f, r->exe);
+	report_json_string(f, r->exe);
 	fputs(", \"go_version\": ", f);
-	json_string(f, r->go_version);
+	report_json_string(f, r->go_version);
 	fputs("},\n  \"mode\": ", f);
-	json_string(f, r->mode);
+	report_json_string(f, r->mode);
 	fprintf(f, ",\n  \"start_monotonic_ns\": %llu,\n  \"duration_ns\": %llu,\n",
 		(unsigned long long)r->start_ns, (unsigned long long)r->duration_ns);
 
@@ -152,7 +215,7 @@ int report_write_json(const struct report *r, const char *path)
 
 		fprintf(f, "%s{\"cycle\": %u, \"trigger\": ", i ? ",\n      " : "\n      ",
 			c->cycle);
-		json_string(f, gc_trigger_name(c->trigger));
+		report_json_string(f, gc_trigger_name(c->trigger));
 		fputs(", \"start_ns\": ", f);
 		json_time(f, c->start_ns, r->start_ns);
 		fputs(", \"end_ns\": ", f);
@@ -176,7 +239,7 @@ int report_write_json(const struct report *r, const char *path)
 		fprintf(f, "%s{\"t_ns\": ", i ? ",\n      " : "\n      ");
 		json_time(f, g->ts, r->start_ns);
 		fprintf(f, ", \"goid\": %llu, \"function\": ", (unsigned long long)g->goid);
-		json_string(f, n > 0 ? frames[n - 1].function : UNKNOWN_FUNCTION);
+		report_json_string(f, n > 0 ? frames[n - 1].function : UNKNOWN_FUNCTION);
 		fprintf(f, ", \"old_size\": %llu, \"new_size\": %llu}",
 			(unsigned long long)g->old_size, (unsigned long long)g->new_size);
 	}
@@ -185,5 +248,8 @@ int report_write_json(const struct report *r, const char *path)
 	write_cost(f, &r->cost);
 	fprintf(f, "  \"lost_events\": %llu,\n  \"lost_stacks\": %llu\n}\n",
 		(unsigned long long)r->lost_events, (unsigned long long)r->lost_stacks);
-	return output_commit(f, tmp, path);
+	ret = ferror(f) ? -EIO : 0;
+	if (fclose(f) && !ret)
+		ret = -EIO;
+	return sink.err ? sink.err : ret;
 }

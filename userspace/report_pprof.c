@@ -44,7 +44,7 @@ static int add_stack(struct pprof_writer *w, struct symbolizer *sym,
 	return n;
 }
 
-int report_write_pprof(const struct report *r, const char *path)
+int report_write_pprof(const struct report *r, int fd)
 {
 	const struct stack_table *t = &r->agg->allocs;
 	struct pprof_writer *w = pprof_writer_new();
@@ -76,7 +76,7 @@ int report_write_pprof(const struct report *r, const char *path)
 			ret = pprof_add_sample(w, ids, n, values);
 	}
 	if (!ret)
-		ret = pprof_write_file(w, path);
+		ret = pprof_write_fd(w, fd);
 	pprof_writer_free(w);
 	return ret;
 }

@@ -347,8 +347,10 @@ int gc_end(struct pt_regs *ctx)
 }
 
 /*
- * runtime.morestack entry: [SP] is a PC in the function whose prologue
- * overflowed, [SP+8] its return PC, RBP still its caller's frame, R14 its g.
+ * runtime.morestack, at its entry or at its g0 test (PLACE_ASM_BRANCH), both
+ * before it changes RSP, RBP or R14: [SP] is a PC in the function whose
+ * prologue overflowed, [SP+8] its return PC, RBP still its caller's frame,
+ * R14 its g.
  * A pending preemption also lands here (stackguard0 == stackPreempt), but
  * another thread may withdraw it before newstack looks (suspendG), and the
  * stack then grows: every morestack is sent, and the copystack that follows
@@ -367,6 +369,7 @@ int morestack(struct pt_regs *ctx)
 	if (!e)
 		return 0;
 	count(COUNTER_MORESTACK_HITS);
+	probe_bias(ctx);
 	fill_header(&e->hdr, EVENT_MORESTACK);
 	e->g = g;
 	e->goid = go_g_goid_off ? read_user_u64(g + go_g_goid_off) : 0;
@@ -394,6 +397,7 @@ int copystack(struct pt_regs *ctx)
 	if (!wanted() || !gp || restarts(ctx, bpf_get_attach_cookie(ctx)))
 		return 0;
 	count(COUNTER_COPYSTACK_HITS);
+	probe_bias(ctx);
 	fill_header(&e.hdr, EVENT_COPYSTACK);
 	e.g = gp;
 	e.old_size = read_user_u64(gp + go_g_stack_hi_off) - read_user_u64(gp + go_g_stack_lo_off);

@@ -51,6 +51,9 @@ enum probe_placement {
 	PLACE_AFTER_PROLOGUE = 3, /* first instruction after the frame is set up
 				   * (single-stepped): RBP is the function's own */
 	PLACE_ASM_ENTRY = 4,	/* entry of an assembly function (single-stepped) */
+	PLACE_ASM_BRANCH = 5,	/* a conditional branch of an assembly function
+				 * before it touches RSP, RBP or R14 (emulated):
+				 * runtime.morestack's test for g0 */
 };
 
 /* Attach cookie: (link-time probe address << 16) | (placement << 8) | kind. */

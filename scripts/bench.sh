@@ -25,7 +25,8 @@
 #
 # Environment: BENCH_ALLOCS (N, default 200000), BENCH_REPEAT (default 5),
 # BENCH_GO (default "1.27 1.19"), BENCH_HTTP_SECONDS (default 5),
-# BENCH_HTTP_REPEAT (default 3).
+# BENCH_HTTP_REPEAT (default 3), BENCH_HTTP=0 (no service part), BENCH_BINARIES=0
+# (no binary-reading part).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${BENCH_ALLOCS:-200000}
@@ -81,7 +82,7 @@ done
 
 # A real service under load.
 caddy=$(command -v caddy || true)
-if [ -n "$caddy" ] && command -v wrk >/dev/null; then
+if [ "${BENCH_HTTP:-1}" = 1 ] && [ -n "$caddy" ] && command -v wrk >/dev/null; then
 	secs=${BENCH_HTTP_SECONDS:-5}
 	port=${BENCH_HTTP_PORT:-18080}
 	root=$(mktemp -d)
@@ -121,5 +122,7 @@ if [ -n "$caddy" ] && command -v wrk >/dev/null; then
 fi
 
 # Reading large Go binaries: open, index, symbolize, and the tracer's RSS.
-echo
-scripts/bench-gobinary.sh
+if [ "${BENCH_BINARIES:-1}" = 1 ]; then
+	echo
+	scripts/bench-gobinary.sh
+fi

@@ -63,6 +63,37 @@ static int leaf_kind(const char *name)
 }
 
 /*
+ * runtime.morestack (asm_amd64.s) first saves f's context into g.sched with
+ * MOVs and LEAs only, then tests for g0: CMPQ; JNE 3(PC); CALL
+ * runtime.badmorestackg0; CALL runtime.abort. That JNE (75 0a, over the two
+ * 5-byte calls) is emulated and runs before RSP, RBP or R14 change, so the
+ * probe sees what it would at the entry. Found by the call's target, never
+ * by offset; -ENOENT if the code differs.
+ */
+static int morestack_branch(const struct gobin *bin, const struct gobin_func *fn, size_t *off)
+{
+	size_t len = fn->end - fn->entry < 128 ? fn->end - fn->entry : 128;
+	const uint8_t *code = gobin_read(bin, fn->entry, len);
+
+	for (size_t i = 0; code && i + 7 <= len; i++) {
+		struct gobin_func callee;
+		int32_t rel;
+
+		if (code[i] != 0x75 || code[i + 1] != 0x0a || code[i + 2] != 0xe8)
+			continue;
+		memcpy(&rel, code + i + 3, sizeof(rel));
+		/* The Go function and its ABI0 wrapper share the name. */
+		if (!gobin_func_at(bin, fn->entry + i + 7 + (int64_t)rel, &callee) &&
+		    callee.entry == fn->entry + i + 7 + (int64_t)rel &&
+		    !strcmp(callee.name, "runtime.badmorestackg0")) {
+			*off = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/*
  * Where to put the probe. Go functions: on an instruction the kernel emulates
  * (see enum probe_placement): the stack check's JLS, else the PUSHQ BP at
  * the entry; after the prologue only when the function has neither (Go
@@ -77,6 +108,9 @@ static int add_point(const struct gobin *bin, struct probe_plan *plan,
 	struct probe_point *p;
 	size_t off = 0;
 	int ret;
+
+	if (role == PROBE_MORESTACK && !morestack_branch(bin, fn, &off))
+		placement = PLACE_ASM_BRANCH;
 
 	if (plan->n >= MAX_PROBES) {
 		snprintf(err, errlen, "too many probe points (more than %d)", MAX_PROBES);
@@ -168,13 +202,16 @@ const char *probe_placement_name(uint8_t placement)
 		return "after prologue";
 	case PLACE_ASM_ENTRY:
 		return "entry";
+	case PLACE_ASM_BRANCH:
+		return "g0 check";
 	}
 	return "unknown";
 }
 
 bool probe_placement_emulated(uint8_t placement)
 {
-	return placement == PLACE_STACK_CHECK || placement == PLACE_FRAME_PUSH;
+	return placement == PLACE_STACK_CHECK || placement == PLACE_FRAME_PUSH ||
+	       placement == PLACE_ASM_BRANCH;
 }
 
 /* A direct CALL rel32 (e8) from one allocation probe's function to another's

@@ -79,8 +79,16 @@ static void check_binary(const char *dir, const char *version, const char *varia
 		const uint8_t *insn = gobin_read(bin, p->address, 2);
 		bool jls, push;
 
-		if (p->role == PROBE_MORESTACK)
+		if (p->role == PROBE_MORESTACK) {
+			/* JNE over CALL runtime.badmorestackg0 (75 0a e8). */
+			snprintf(name, sizeof(name), "%s %s: morestack probed at its g0 check",
+				 version, variant);
+			CHECK(p->placement == PLACE_ASM_BRANCH && insn && insn[0] == 0x75 &&
+			      insn[1] == 0x0a, name, "placement %s at +%llu",
+			      probe_placement_name(p->placement),
+			      (unsigned long long)(p->address - p->func_entry));
 			continue;
+		}
 		/* The kernel emulates these two (GO_RUNTIME.md, "Cost of a
 		 * uprobe"); every probed Go function of the runtime has one. */
 		jls = insn && (insn[0] == 0x76 || (insn[0] == 0x0f && insn[1] == 0x86));

@@ -49,6 +49,7 @@ static struct env {
 	bool quiet;
 	bool verbose;
 	int top;
+	uint32_t stack_storage;
 	char **command;
 } env = {
 	.mode = "exact",
@@ -68,6 +69,8 @@ static const char doc[] =
 "    gomemtrace -o out -- ./server -port 8080   # launch, trace until it exits\n"
 "    go tool pprof -top out/heap.pb.gz          # read the heap profile\n";
 
+enum { OPT_STACK_STORAGE = 0x100 };
+
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process", 0 },
 	{ "duration", 'd', "SECONDS", 0,
@@ -78,6 +81,9 @@ static const struct argp_option opts[] = {
 	{ "mode", 'm', "MODE", 0,
 	  "exact: every allocation, with its stack (default)", 0 },
 	{ "top", 't', "N", 0, "Sites and cycles listed in the text report (default 10)", 0 },
+	{ "stack-storage-size", OPT_STACK_STORAGE, "N", 0,
+	  "Distinct allocation stacks counted in the kernel (default 16384); "
+	  "allocations beyond it are sent to user space, not lost", 0 },
 	{ "quiet", 'q', NULL, 0, "No text report on stdout", 0 },
 	{ "verbose", 'v', NULL, 0, "Show the probe plan and libbpf's debug output", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
@@ -133,6 +139,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (strcmp(arg, "exact"))
 			die_input("unknown mode: '%s' (modes: exact)", arg);
 		env.mode = arg;
+		break;
+	case OPT_STACK_STORAGE:
+		env.stack_storage = parse_long(arg, "--stack-storage-size", 1, 1 << 22);
 		break;
 	case 't':
 		env.top = parse_long(arg, "--top", 0, INT_MAX);
@@ -457,6 +466,9 @@ int main(int argc, char **argv)
 
 	mopts.binary = exe;
 	mopts.pid = rep.pid;
+	/* Several sizes per stack, as a rule. */
+	mopts.max_stacks = env.stack_storage;
+	mopts.max_alloc_keys = env.stack_storage * 4;
 	ret = memtrace_start(&mt, &plan, layout, &mopts, events_handle, &agg, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "gomemtrace: %s\n", err);

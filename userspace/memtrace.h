@@ -21,17 +21,28 @@ struct memtrace_opts {
 /* Called for each ring buffer record (see bpf/memtrace_events.h). */
 typedef int (*memtrace_event_fn)(void *ctx, void *data, size_t len);
 
-/* Open, configure, load and attach. Returns 0 or a negative errno, with a
- * one-line reason in err. */
+/* Open, configure, load and attach, recording off. Returns 0 or a negative
+ * errno, with a one-line reason in err. */
 int memtrace_start(struct memtrace **out, const struct probe_plan *plan,
 		   const struct go_layout *layout, const struct memtrace_opts *opts,
 		   memtrace_event_fn fn, void *ctx, char *err, size_t errlen);
+/* Probe points attached. */
 int memtrace_attached(const struct memtrace *mt);
+/* Kernel links holding them, and their kind ("uprobe_multi": one per BPF
+ * program; "perf_event": one per point). */
+int memtrace_links(const struct memtrace *mt, const char **kind);
+/* Recording on; returns its CLOCK_MONOTONIC start (no event is older). */
+uint64_t memtrace_begin(struct memtrace *mt);
+/* Recording off in every probe at once; returns the stop time. */
+uint64_t memtrace_end(struct memtrace *mt);
 /* Waits up to timeout_ms for records; returns how many were consumed or a
  * negative errno (-EINTR when a signal arrived). */
 int memtrace_poll(struct memtrace *mt, int timeout_ms);
-/* Detaches every probe, then consumes what is left in the ring buffer. */
+/* Recording off, detaches every probe (out of reach of a SIGKILL aimed at
+ * the tracer), then consumes what is left in the ring buffer. */
 int memtrace_stop(struct memtrace *mt);
+/* How long the detach took. */
+uint64_t memtrace_detach_ns(const struct memtrace *mt);
 uint64_t memtrace_lost_events(const struct memtrace *mt);
 uint64_t memtrace_lost_stacks(const struct memtrace *mt);
 /* Load bias seen by the probes; false until a probe fired. */

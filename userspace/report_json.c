@@ -78,6 +78,33 @@ static void write_sites(FILE *f, const struct site_list *l, bool with_line)
 	fputs(l->len ? "\n    ]" : "]", f);
 }
 
+/* int3 bytes an earlier tracer left at our probe points (found before the
+ * attach), and whether our detach removed them; null when not looked at. */
+static void write_leftovers(FILE *f, const struct report *r)
+{
+	const struct code_scan *before = r->code_before, *after = r->code_after;
+	int n = 0;
+
+	fputs("  \"leftover_breakpoints\": ", f);
+	if (!before || !r->plan) {
+		fputs("null\n", f);
+		return;
+	}
+	fputc('[', f);
+	for (int i = 0; i < r->plan->n; i++) {
+		const struct probe_point *p = &r->plan->points[i];
+
+		if (before->state[i] != CODE_BREAKPOINT)
+			continue;
+		fprintf(f, "%s{\"function\": ", n++ ? ",\n    " : "\n    ");
+		json_string(f, p->function);
+		fprintf(f, ", \"address\": %llu, \"file_offset\": %llu, \"repaired\": %s}",
+			(unsigned long long)before->vaddr[i], (unsigned long long)p->file_offset,
+			after && after->state[i] == CODE_INTACT ? "true" : "false");
+	}
+	fputs(n ? "\n  ]\n" : "]\n", f);
+}
+
 int report_write_json(const struct report *r, const char *path)
 {
 	const struct aggregate *agg = r->agg;
@@ -139,7 +166,9 @@ int report_write_json(const struct report *r, const char *path)
 	}
 	fprintf(f, "%s], \"log_dropped\": %llu},\n", agg->growth_log_len ? "\n    " : "",
 		(unsigned long long)agg->growth_log_dropped);
-	fprintf(f, "  \"lost_events\": %llu,\n  \"lost_stacks\": %llu\n}\n",
+	fprintf(f, "  \"lost_events\": %llu,\n  \"lost_stacks\": %llu,\n",
 		(unsigned long long)r->lost_events, (unsigned long long)r->lost_stacks);
+	write_leftovers(f, r);
+	fputs("}\n", f);
 	return output_commit(f, tmp, path);
 }

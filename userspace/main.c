@@ -510,10 +510,13 @@ int main(int argc, char **argv)
 		rep.pid = env.pid;
 		pidfd = syscall(SYS_pidfd_open, env.pid, 0);
 		/* Breakpoints an earlier tracer left: reported; this trace's clean
-		 * detach removes them (see repair()). */
+		 * detach removes them (see repair()). A live probe of another
+		 * tracer looks the same here, and keeps its int3. */
 		if (!target_code_scan(env.pid, &plan, &code_before)) {
 			rep.code_before = &code_before;
-			print_breakpoints(&plan, &code_before, "warning: left by an earlier tracer");
+			print_breakpoints(&plan, &code_before, "warning: before attaching (a "
+					  "breakpoint an earlier tracer left, or another "
+					  "tracer's live probe)");
 		}
 	}
 

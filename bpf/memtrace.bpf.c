@@ -36,6 +36,11 @@ __u64 lost_stacks = 0;
 __u64 load_bias = 0;
 __u32 load_bias_known = 0;
 
+/* Set by user space (through the .bss mmap) while the probes are being
+ * attached and from the stop on: every program returns at once, so a trace
+ * covers exactly [start, stop] whatever the detach costs. */
+__u32 tracing_stopped = 0;
+
 /*
  * 4 MiB: at ~20 us per trap, two CPUs produce at most ~15 MB/s of records,
  * and the consumer is woken every 256 KiB. User space maps the buffer twice
@@ -96,6 +101,8 @@ struct {
 
 static __always_inline bool wanted(void)
 {
+	if (tracing_stopped)
+		return false;
 	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
 }
 

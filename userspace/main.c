@@ -38,6 +38,7 @@
 #include "report.h"
 #include "sites.h"
 #include "symbolize.h"
+#include "target_code.h"
 
 #define EXIT_BAD_INPUT 2
 
@@ -48,6 +49,7 @@ static struct env {
 	const char *mode;
 	bool quiet;
 	bool verbose;
+	bool repair;
 	int top;
 	uint32_t stack_storage;
 	char **command;
@@ -67,7 +69,10 @@ static const char doc[] =
 "    gomemtrace -p 1234              # trace PID 1234 until Ctrl-C\n"
 "    gomemtrace -p 1234 -d 10 -o out # 10 s: out/report.json, out/heap.pb.gz\n"
 "    gomemtrace -o out -- ./server -port 8080   # launch, trace until it exits\n"
-"    go tool pprof -top out/heap.pb.gz          # read the heap profile\n";
+"    go tool pprof -top out/heap.pb.gz          # read the heap profile\n"
+"    gomemtrace --repair -p 1234     # remove breakpoints an earlier tracer left\n";
+
+#define OPT_REPAIR 1000
 
 enum { OPT_STACK_STORAGE = 0x100 };
 
@@ -86,6 +91,9 @@ static const struct argp_option opts[] = {
 	  "allocations beyond it are sent to user space, not lost", 0 },
 	{ "quiet", 'q', NULL, 0, "No text report on stdout", 0 },
 	{ "verbose", 'v', NULL, 0, "Show the probe plan and libbpf's debug output", 0 },
+	{ "repair", OPT_REPAIR, NULL, 0,
+	  "With -p: remove int3 bytes an earlier tracer left at the probe points, "
+	  "then exit (no trace)", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
 	{ "version", 'V', NULL, 0, "Show the version", 0 },
 	{},
@@ -152,6 +160,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'v':
 		env.verbose = true;
 		break;
+	case OPT_REPAIR:
+		env.repair = true;
+		break;
 	case 'h':
 		/* argp_state_help prints nothing under ARGP_NO_ERRS. */
 		argp_help(state->root_argp, stdout, ARGP_HELP_STD_HELP, "gomemtrace");
@@ -174,6 +185,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			die_input("give either -p PID or a COMMAND, not both");
 		if (!env.pid && !env.command)
 			die_input("nothing to trace: give -p PID or -- COMMAND (see --help)");
+		if (env.repair && !env.pid)
+			die_input("--repair needs -p PID");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -376,6 +389,93 @@ static const struct go_layout *choose_layout(const char *exe, const char *shown,
 	return row;
 }
 
+static void print_breakpoints(const struct probe_plan *plan, const struct code_scan *scan,
+			      const char *what)
+{
+	for (int i = 0; i < plan->n; i++) {
+		const struct probe_point *p = &plan->points[i];
+
+		if (scan->state[i] != CODE_BREAKPOINT)
+			continue;
+		fprintf(stderr, "gomemtrace: %s: int3 at %s+%llu (0x%llx, file offset 0x%llx; "
+			"the file has 0x%02x)\n", what, p->function,
+			(unsigned long long)(p->address - p->func_entry),
+			(unsigned long long)scan->vaddr[i], (unsigned long long)p->file_offset,
+			scan->file[i]);
+	}
+}
+
+/*
+ * --repair: a clean attach and detach at each probe point holding an int3
+ * the file does not have. The kernel finds its leaked uprobe there (or makes
+ * one), and a detach that nothing interrupts writes the file's byte back,
+ * unless a live uprobe still wants the point: then the int3 stays, rightly.
+ * The only time gomemtrace has the kernel write into the target on purpose
+ * besides its own probes.
+ */
+static int repair(const struct probe_plan *plan, const struct go_layout *layout)
+{
+	static struct probe_plan sub;
+	struct memtrace_opts mopts = {};
+	struct code_scan before, after;
+	struct memtrace *mt = NULL;
+	struct aggregate agg;
+	char exe[64], err[512];
+	int ret, left = 0;
+
+	ret = target_code_scan(env.pid, plan, &before);
+	if (ret) {
+		fprintf(stderr, "gomemtrace: cannot read the code of pid %d: %s\n", (int)env.pid,
+			strerror(-ret));
+		return 1;
+	}
+	if (!before.breakpoints) {
+		printf("pid %d: no leftover breakpoint at the %d probe points\n", (int)env.pid,
+		       plan->n);
+		return 0;
+	}
+	print_breakpoints(plan, &before, "leftover breakpoint");
+	sub = *plan;
+	sub.n = 0;
+	for (int i = 0; i < plan->n; i++)
+		if (before.state[i] == CODE_BREAKPOINT)
+			sub.points[sub.n++] = plan->points[i];
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)env.pid);
+	mopts.binary = exe;
+	mopts.pid = env.pid;
+	aggregate_init(&agg, 0);
+	ret = memtrace_start(&mt, &sub, layout, &mopts, events_handle, &agg, err, sizeof(err));
+	memtrace_close(mt);	/* recording never started */
+	aggregate_free(&agg);
+	if (ret) {
+		fprintf(stderr, "gomemtrace: %s\n", err);
+		return 1;
+	}
+	ret = target_code_scan(env.pid, plan, &after);
+	for (int i = 0; i < plan->n && !ret; i++) {
+		if (before.state[i] != CODE_BREAKPOINT)
+			continue;
+		if (after.state[i] == CODE_INTACT) {
+			printf("pid %d: repaired %s+%llu (0x%llx)\n", (int)env.pid,
+			       plan->points[i].function,
+			       (unsigned long long)(plan->points[i].address -
+						    plan->points[i].func_entry),
+			       (unsigned long long)after.vaddr[i]);
+		} else {
+			left++;
+		}
+	}
+	if (ret || left) {
+		if (!ret)
+			print_breakpoints(plan, &after, "still there (a live uprobe holds it?)");
+		else
+			fprintf(stderr, "gomemtrace: cannot read the code of pid %d: %s\n",
+				(int)env.pid, strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg,
@@ -386,11 +486,12 @@ int main(int argc, char **argv)
 	struct gobin *bin = NULL;
 	struct aggregate agg;
 	struct report rep = {};
-	struct probe_plan plan;
+	static struct probe_plan plan;
+	static struct code_scan code_before, code_after;
 	const struct go_layout *layout;
 	char exe[PATH_MAX], err[512];
 	char *command_path = NULL;
-	uint64_t start_ns, deadline_ns = 0, start_cpu_ns;
+	uint64_t start_ns, stop_ns, deadline_ns = 0, start_cpu_ns;
 	int ret, exit_code = 1, pidfd = -1, out_fd = -1;
 
 	aggregate_init(&agg, 0);
@@ -433,6 +534,11 @@ int main(int argc, char **argv)
 	if (env.verbose)
 		print_plan(&plan, rep.exe);
 	aggregate_init(&agg, gobin_go_minor(bin));
+	if (env.repair) {
+		exit_code = repair(&plan, layout);
+		goto cleanup;
+	}
+
 	/* An output directory we cannot write is bad input, found now rather
 	 * than after the trace. */
 	if (env.output_dir) {
@@ -457,6 +563,15 @@ int main(int argc, char **argv)
 	} else {
 		rep.pid = env.pid;
 		pidfd = syscall(SYS_pidfd_open, env.pid, 0);
+		/* Breakpoints an earlier tracer left: reported; this trace's clean
+		 * detach removes them (see repair()). A live probe of another
+		 * tracer looks the same here, and keeps its int3. */
+		if (!target_code_scan(env.pid, &plan, &code_before)) {
+			rep.code_before = &code_before;
+			print_breakpoints(&plan, &code_before, "warning: before attaching (a "
+					  "breakpoint an earlier tracer left, or another "
+					  "tracer's live probe)");
+		}
 	}
 	ret = ignore_sigpipe();
 	if (ret) {
@@ -474,7 +589,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gomemtrace: %s\n", err);
 		goto cleanup;
 	}
-	start_ns = clock_ns(CLOCK_MONOTONIC);
+	start_ns = memtrace_begin(mt);
 	start_cpu_ns = cpu_time_ns();
 	rep.start_wall_ns = clock_ns(CLOCK_REALTIME);
 	if (env.duration)
@@ -492,7 +607,17 @@ int main(int argc, char **argv)
 	}
 
 	while (!exiting) {
-		ret = memtrace_poll(mt, 100);
+		int timeout_ms = 100;
+
+		if (deadline_ns) {
+			uint64_t now = clock_ns(CLOCK_MONOTONIC);
+
+			if (now >= deadline_ns)
+				break;
+			if (deadline_ns - now < 100000000ULL)
+				timeout_ms = (deadline_ns - now + 999999) / 1000000;
+		}
+		ret = memtrace_poll(mt, timeout_ms);
 		if (ret < 0 && ret != -EINTR) {
 			fprintf(stderr, "gomemtrace: reading events: %s\n", strerror(-ret));
 			goto cleanup;
@@ -506,6 +631,14 @@ int main(int argc, char **argv)
 	}
 
 	rep.cost.tracer_cpu_ns = cpu_time_ns() - start_cpu_ns;
+	stop_ns = memtrace_end(mt);
+	if (env.verbose) {
+		const char *kind;
+		int nlinks = memtrace_links(mt, &kind);
+
+		fprintf(stderr, "Recording stopped after %.3f s; detaching %d %s links\n",
+			(stop_ns - start_ns) / 1e9, nlinks, kind);
+	}
 	ret = memtrace_stop(mt);
 	if (ret >= 0) {
 		struct alloc_reader rd = { .agg = &agg, .bin = bin,
@@ -515,10 +648,17 @@ int main(int argc, char **argv)
 		ret = memtrace_alloc_counts(mt, events_alloc_count, &rd);
 	}
 	if (ret < 0) {
-		fprintf(stderr, "gomemtrace: draining events: %s\n", strerror(-ret));
+		fprintf(stderr, "gomemtrace: detaching or draining events: %s\n", strerror(-ret));
 		goto cleanup;
 	}
-	rep.duration_ns = clock_ns(CLOCK_MONOTONIC) - start_ns;
+	if (env.verbose)
+		fprintf(stderr, "Detached in %.1f ms\n", memtrace_detach_ns(mt) / 1e6);
+	if (rep.code_before && !target_code_scan(rep.pid, &plan, &code_after)) {
+		rep.code_after = &code_after;
+		print_breakpoints(&plan, &code_after, "warning: after the detach");
+	}
+	rep.duration_ns = stop_ns - start_ns;
+	rep.plan = &plan;
 	rep.start_ns = start_ns;
 	rep.go_version = gobin_go_version(bin);
 	rep.mode = env.mode;

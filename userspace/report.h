@@ -18,6 +18,7 @@
 #include "probe_plan.h"
 #include "sites.h"
 #include "symbolize.h"
+#include "target_code.h"
 
 /* What the trace cost the target and the host. */
 struct report_cost {
@@ -35,9 +36,9 @@ struct report {
 	const char *exe;
 	const char *go_version;
 	const char *mode;
-	uint64_t start_ns;	/* CLOCK_MONOTONIC when the probes were attached */
+	uint64_t start_ns;	/* CLOCK_MONOTONIC when recording started */
 	uint64_t start_wall_ns;	/* CLOCK_REALTIME then */
-	uint64_t duration_ns;
+	uint64_t duration_ns;	/* until recording stopped: no event after it */
 	const struct aggregate *agg;
 	struct site_list alloc_sites;
 	struct site_list growth_sites;
@@ -47,6 +48,10 @@ struct report {
 	const struct gobin *bin;
 	struct symbolizer *sym;
 	uint64_t load_bias;
+	const struct probe_plan *plan;
+	/* The target's code at the probe points before the attach and after the
+	 * detach; NULL when not read (launch mode, target gone). */
+	const struct code_scan *code_before, *code_after;
 };
 
 void report_print_text(const struct report *r, FILE *out, int top);

@@ -182,6 +182,33 @@ static void write_cost(FILE *f, const struct report_cost *c)
 	fputs(c->plan && c->plan->n ? "\n    ]},\n" : "]},\n", f);
 }
 
+/* int3 bytes an earlier tracer left at our probe points (found before the
+ * attach), and whether our detach removed them; null when not looked at. */
+static void write_leftovers(FILE *f, const struct report *r)
+{
+	const struct code_scan *before = r->code_before, *after = r->code_after;
+	int n = 0;
+
+	fputs("  \"leftover_breakpoints\": ", f);
+	if (!before || !r->plan) {
+		fputs("null\n", f);
+		return;
+	}
+	fputc('[', f);
+	for (int i = 0; i < r->plan->n; i++) {
+		const struct probe_point *p = &r->plan->points[i];
+
+		if (before->state[i] != CODE_BREAKPOINT)
+			continue;
+		fprintf(f, "%s{\"function\": ", n++ ? ",\n    " : "\n    ");
+		report_json_string(f, p->function);
+		fprintf(f, ", \"address\": %llu, \"file_offset\": %llu, \"repaired\": %s}",
+			(unsigned long long)before->vaddr[i], (unsigned long long)p->file_offset,
+			after && after->state[i] == CODE_INTACT ? "true" : "false");
+	}
+	fputs(n ? "\n  ]\n" : "]\n", f);
+}
+
 int report_write_json(const struct report *r, int fd)
 {
 	static const cookie_io_functions_t io = { .write = sink_write };
@@ -246,8 +273,10 @@ int report_write_json(const struct report *r, int fd)
 	fprintf(f, "%s], \"log_dropped\": %llu},\n", agg->growth_log_len ? "\n    " : "",
 		(unsigned long long)agg->growth_log_dropped);
 	write_cost(f, &r->cost);
-	fprintf(f, "  \"lost_events\": %llu,\n  \"lost_stacks\": %llu\n}\n",
+	fprintf(f, "  \"lost_events\": %llu,\n  \"lost_stacks\": %llu,\n",
 		(unsigned long long)r->lost_events, (unsigned long long)r->lost_stacks);
+	write_leftovers(f, r);
+	fputs("}\n", f);
 	ret = ferror(f) ? -EIO : 0;
 	if (fclose(f) && !ret)
 		ret = -EIO;

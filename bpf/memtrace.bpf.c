@@ -149,37 +149,81 @@ static __always_inline __u64 read_user_u64(__u64 addr)
 	return val;
 }
 
-struct frame_record {
-	__u64 next;	/* caller's frame pointer */
-	__u64 ret;	/* return address into the caller */
+/*
+ * Stack words are read in chunks: one user read costs ~40 ns here whatever
+ * its size up to a few hundred bytes, and callers' frames are usually close
+ * together, so a chunk holds several frame records. 1 KiB (measured: 512
+ * bytes and 2 KiB cost more and the same).
+ */
+#define CHUNK_WORDS 128
+
+struct stack_chunk {
+	__u64 base;		/* user address of w[0]; 0: nothing loaded */
+	__u64 len;		/* valid words */
+	__u64 w[CHUNK_WORDS];
 };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_chunk);
+} chunks SEC(".maps");
+
+/* Loads the words at addr: a whole chunk, or only the 16 bytes of one frame
+ * record where the chunk would run into unmapped memory (the top of a
+ * thread's own stack). Returns 0, or -1 if not even those could be read. */
+static __always_inline int chunk_load(struct stack_chunk *c, __u64 addr)
+{
+	c->base = addr;
+	c->len = CHUNK_WORDS;
+	if (!bpf_probe_read_user(c->w, sizeof(c->w), (void *)addr))
+		return 0;
+	c->len = 2;
+	if (!bpf_probe_read_user(c->w, 2 * sizeof(__u64), (void *)addr))
+		return 0;
+	c->base = 0;
+	return -1;
+}
 
 /*
  * Frame-pointer walk from bp (Go keeps frame pointers on amd64): the return
- * addresses into frames; returns how many it wrote. One 16-byte read per
- * frame costs a fraction of the kernel's perf callchain walk here. The walk
- * ends where the chain leaves the stack it started on (callers' frames are
- * always higher): at a switch from the system stack back to the goroutine,
- * which is also where the Go runtime's own traceback stops.
+ * addresses into frames; returns how many it wrote. Reads come from c, which
+ * may already hold the words around bp. The walk ends where the chain leaves
+ * the stack it started on (callers' frames are always higher): at a switch
+ * from the system stack back to the goroutine, which is also where the Go
+ * runtime's own traceback stops.
  */
-static __always_inline __u64 fp_walk(__u64 bp, __u64 *frames, __u32 max)
+static __always_inline __u32 fp_walk(__u64 bp, __u64 *frames, __u32 max,
+				     struct stack_chunk *c)
 {
-	struct frame_record fr;
+	__u64 off, idx, next, ret;
 	__u32 i;
 
 	/* BP 0 ends the chain: a goroutine's first function has no caller. */
 	for (i = 0; bp && i < max && i < MAX_STACK_DEPTH; i++) {
-		if (bpf_probe_read_user(&fr, sizeof(fr), (void *)bp)) {
-			if (!i)
-				__sync_fetch_and_add(&lost_stacks, 1);
-			break;
+		off = bp - c->base;
+		if (!c->base || bp < c->base || off + 2 * sizeof(__u64) > c->len * sizeof(__u64)) {
+			if (chunk_load(c, bp)) {
+				if (!i)
+					__sync_fetch_and_add(&lost_stacks, 1);
+				break;
+			}
+			off = 0;
 		}
-		if (!fr.ret)
+		if (off & 7)
 			break;
-		frames[i] = fr.ret;
-		if (fr.next <= bp)
+		idx = off / sizeof(__u64);
+		if (idx > CHUNK_WORDS - 2)
 			break;
-		bp = fr.next;
+		next = c->w[idx];
+		ret = c->w[idx + 1];
+		if (!ret)
+			break;
+		frames[i] = ret;
+		if (next <= bp)
+			break;
+		bp = next;
 	}
 	return i;
 }
@@ -207,11 +251,23 @@ static __always_inline bool restarts(struct pt_regs *ctx, __u64 cookie)
  */
 static __always_inline __u32 user_stack(struct pt_regs *ctx, __u64 cookie, __u64 *frames)
 {
+	struct stack_chunk *c;
+	__u32 zero = 0;
+
+	c = bpf_map_lookup_elem(&chunks, &zero);
+	if (!c)
+		return 0;
 	frames[0] = ctx->ip;
+	c->base = 0;
 	if (cookie_placement(cookie) == PLACE_AFTER_PROLOGUE)
-		return 1 + fp_walk(ctx->bp, &frames[1], MAX_STACK_DEPTH - 2);
-	frames[1] = read_user_u64(ctx->sp);
-	return 2 + fp_walk(ctx->bp, &frames[2], MAX_STACK_DEPTH - 3);
+		return 1 + fp_walk(ctx->bp, &frames[1], MAX_STACK_DEPTH - 2, c);
+	/* The chunk at RSP holds the return address and, as a rule, the
+	 * caller's frame record too. */
+	if (chunk_load(c, ctx->sp))
+		frames[1] = 0;
+	else
+		frames[1] = c->w[0];
+	return 2 + fp_walk(ctx->bp, &frames[2], MAX_STACK_DEPTH - 3, c);
 }
 
 /* FNV-1a-like mix of the frames: the stack's id in the maps. */
@@ -368,6 +424,7 @@ int morestack(struct pt_regs *ctx)
 {
 	__u64 g = ctx->r14, lo, hi, n;
 	struct morestack_event *e;
+	struct stack_chunk *c;
 	__u32 zero = 0;
 
 	if (!wanted() || !g)
@@ -385,9 +442,16 @@ int morestack(struct pt_regs *ctx)
 	e->stack_size = hi - lo;
 	e->pad = 0;
 	/* RBP is still the caller's frame: its walk yields the callers' callers. */
-	e->frames[0] = read_user_u64(ctx->sp);
-	e->frames[1] = read_user_u64(ctx->sp + 8);
-	n = (2 + fp_walk(ctx->bp, &e->frames[2], MAX_STACK_DEPTH - 3)) & (MAX_STACK_DEPTH - 1);
+	c = bpf_map_lookup_elem(&chunks, &zero);
+	if (!c)
+		return 0;
+	if (chunk_load(c, ctx->sp)) {
+		e->frames[0] = e->frames[1] = 0;
+	} else {
+		e->frames[0] = c->w[0];
+		e->frames[1] = c->w[1];
+	}
+	n = (2 + fp_walk(ctx->bp, &e->frames[2], MAX_STACK_DEPTH - 3, c)) & (MAX_STACK_DEPTH - 1);
 	e->nframes = n;
 	emit(e, EVENT_FIXED_SIZE(morestack_event) + n * sizeof(__u64));
 	return 0;

@@ -86,18 +86,72 @@ static __always_inline void count(__u32 counter)
 		(*c)++;
 }
 
-/* Per-CPU scratch space: events with stacks are too large for the BPF stack. */
+/* Allocation counts cached per CPU (struct alloc_cache_slot). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ALLOC_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct alloc_cache_slot);
+} alloc_cache SEC(".maps");
+
+/*
+ * Stack words are read in chunks: one user read costs ~40 ns here whatever
+ * its size up to a few hundred bytes, and callers' frames are usually close
+ * together, so a chunk holds several frame records. 1 KiB (measured: 512
+ * bytes and 2 KiB cost more and the same).
+ */
+#define CHUNK_WORDS 128
+
+struct stack_chunk {
+	__u64 base;		/* user address of w[0]; 0: nothing loaded */
+	__u64 len;		/* valid words */
+	__u64 w[CHUNK_WORDS];
+};
+
+/*
+ * Per-CPU working space of one run: events with stacks are too large for
+ * the BPF stack. A run can be preempted on a preemptible kernel, and another
+ * run of ours then start on the same CPU: busy says the space is taken.
+ */
 union scratch_event {
 	struct alloc_event alloc;
 	struct morestack_event morestack;
+};
+
+struct scratch {
+	__u64 busy;
+	struct stack_chunk chunk;
+	union scratch_event ev;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, union scratch_event);
+	__type(value, struct scratch);
 } scratch SEC(".maps");
+
+/* This CPU's scratch space, or NULL if a preempted run of ours holds it.
+ * Every non-NULL return is paired with scratch_put(). */
+static __always_inline struct scratch *scratch_get(void)
+{
+	__u32 zero = 0;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (!sc)
+		return NULL;
+	if (__sync_fetch_and_add(&sc->busy, 1)) {
+		__sync_fetch_and_add(&sc->busy, -1);
+		return NULL;
+	}
+	return sc;
+}
+
+static __always_inline void scratch_put(struct scratch *sc)
+{
+	__sync_fetch_and_add(&sc->busy, -1);
+}
+
 
 static __always_inline bool wanted(void)
 {
@@ -148,27 +202,6 @@ static __always_inline __u64 read_user_u64(__u64 addr)
 	bpf_probe_read_user(&val, sizeof(val), (void *)addr);
 	return val;
 }
-
-/*
- * Stack words are read in chunks: one user read costs ~40 ns here whatever
- * its size up to a few hundred bytes, and callers' frames are usually close
- * together, so a chunk holds several frame records. 1 KiB (measured: 512
- * bytes and 2 KiB cost more and the same).
- */
-#define CHUNK_WORDS 128
-
-struct stack_chunk {
-	__u64 base;		/* user address of w[0]; 0: nothing loaded */
-	__u64 len;		/* valid words */
-	__u64 w[CHUNK_WORDS];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct stack_chunk);
-} chunks SEC(".maps");
 
 /* Loads the words at addr: a whole chunk, or only the 16 bytes of one frame
  * record where the chunk would run into unmapped memory (the top of a
@@ -249,14 +282,9 @@ static __always_inline bool restarts(struct pt_regs *ctx, __u64 cookie)
  * address into the caller; after it, RBP is the probed function's own frame
  * and the walk starts at its caller. Returns the number of frames.
  */
-static __always_inline __u32 user_stack(struct pt_regs *ctx, __u64 cookie, __u64 *frames)
+static __always_inline __u32 user_stack(struct pt_regs *ctx, __u64 cookie, __u64 *frames,
+					struct stack_chunk *c)
 {
-	struct stack_chunk *c;
-	__u32 zero = 0;
-
-	c = bpf_map_lookup_elem(&chunks, &zero);
-	if (!c)
-		return 0;
 	frames[0] = ctx->ip;
 	c->base = 0;
 	if (cookie_placement(cookie) == PLACE_AFTER_PROLOGUE)
@@ -282,34 +310,99 @@ static __always_inline __u64 stack_id(const struct user_stack *st)
 		h *= 0x100000001b3ULL;
 		h ^= h >> 29;
 	}
-	return h;
+	return h == STACK_ID_NONE ? 1 : h;
 }
 
-/* Adds one allocation to the maps; false if they had no room for it. */
-static __always_inline bool count_alloc(const struct alloc_key *key,
-					const struct user_stack *st)
+/* The frames of stack id are in the stacks map (put there now if need
+ * be); false if it is full. */
+static __always_inline bool stack_stored(__u64 id, const struct user_stack *st)
 {
-	__u64 one = 1, *objects;
+	if (bpf_map_lookup_elem(&stacks, &id))
+		return true;
+	if (!bpf_map_update_elem(&stacks, &id, st, BPF_NOEXIST))
+		return true;
+	return bpf_map_lookup_elem(&stacks, &id) != NULL;
+}
 
-	objects = bpf_map_lookup_elem(&alloc_counts, key);
-	if (objects) {
-		__sync_fetch_and_add(objects, 1);
+/* Adds objects to key's count in alloc_counts; false if it is full. */
+static __always_inline bool count_add(const struct alloc_key *key, __u64 objects)
+{
+	__u64 *n = bpf_map_lookup_elem(&alloc_counts, key);
+
+	if (n) {
+		__sync_fetch_and_add(n, objects);
 		return true;
 	}
-	/* First time for this key: the stack first, so that user space never
-	 * sees a key without its frames. */
-	if (!bpf_map_lookup_elem(&stacks, &key->stack_id) &&
-	    bpf_map_update_elem(&stacks, &key->stack_id, st, BPF_NOEXIST) &&
-	    !bpf_map_lookup_elem(&stacks, &key->stack_id))
-		return false;
-	if (!bpf_map_update_elem(&alloc_counts, key, &one, BPF_NOEXIST))
+	if (!bpf_map_update_elem(&alloc_counts, key, &objects, BPF_NOEXIST))
 		return true;
 	/* Another CPU may have added the key meanwhile. */
-	objects = bpf_map_lookup_elem(&alloc_counts, key);
-	if (!objects)
+	n = bpf_map_lookup_elem(&alloc_counts, key);
+	if (!n)
 		return false;
-	__sync_fetch_and_add(objects, 1);
+	__sync_fetch_and_add(n, objects);
 	return true;
+}
+
+/* Sends key's objects with their stack through the ring buffer: the maps had
+ * no room for them. e is scratch space; st the frames (may be e->stack). */
+static __always_inline void emit_alloc(struct alloc_event *e, const struct alloc_key *key,
+				       __u64 objects, const struct user_stack *st)
+{
+	count(COUNTER_ALLOC_OVERFLOW);
+	fill_header(&e->hdr, EVENT_ALLOC);
+	e->key = *key;
+	e->key.flags &= ALLOC_F_SCAN;
+	if ((key->flags & ALLOC_F_TYPE_IN_IMAGE) && read_user_u64(key->typ + go_type_ptrdata_off))
+		e->key.flags |= ALLOC_F_SCAN;
+	e->objects = objects;
+	if (st != &e->stack)
+		bpf_probe_read_kernel(&e->stack, sizeof(e->stack), st);
+	emit(e, EVENT_FIXED_SIZE(alloc_event) +
+		(e->stack.nframes & (MAX_STACK_DEPTH - 1)) * sizeof(__u64));
+}
+
+static __always_inline bool same_key(const struct alloc_key *a, const struct alloc_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+}
+
+/*
+ * Counts one allocation at key, whose frames are in e->stack: in this CPU's
+ * cache slot for the key; a key it evicts goes to alloc_counts; whatever
+ * the maps have no room for goes out as an event. Nothing is dropped.
+ */
+static __always_inline void count_alloc(const struct alloc_key *key, struct alloc_event *e)
+{
+	__u32 idx = (key->stack_id ^ key->size ^ (key->typ >> 4)) & (ALLOC_CACHE_SLOTS - 1);
+	struct alloc_cache_slot *slot = bpf_map_lookup_elem(&alloc_cache, &idx);
+	const struct user_stack *evicted;
+
+	if (!slot) {
+		if (!stack_stored(key->stack_id, &e->stack) || !count_add(key, 1))
+			emit_alloc(e, key, 1, &e->stack);
+		return;
+	}
+	if (slot->objects && same_key(&slot->key, key)) {
+		slot->objects++;
+		return;
+	}
+	/* A key is cached only once its frames are stored: user space never
+	 * sees a key without them. */
+	if (!stack_stored(key->stack_id, &e->stack)) {
+		emit_alloc(e, key, 1, &e->stack);
+		return;
+	}
+	if (slot->objects && !count_add(&slot->key, slot->objects)) {
+		evicted = bpf_map_lookup_elem(&stacks, &slot->key.stack_id);
+		if (evicted)
+			emit_alloc(e, &slot->key, slot->objects, evicted);
+		else
+			__sync_fetch_and_add(&lost_events, 1);
+	}
+	slot->key = *key;
+	slot->objects = 1;
 }
 
 /*
@@ -323,7 +416,7 @@ int alloc(struct pt_regs *ctx)
 	__u64 size = ctx->ax, typ = ctx->bx, cookie = bpf_get_attach_cookie(ctx), bias;
 	struct alloc_key key = { .size = size, .typ = typ, .probe = cookie & 0xff };
 	struct alloc_event *e;
-	__u32 zero = 0;
+	struct scratch *sc;
 	bool need_type;
 
 	if (!size || !wanted())
@@ -332,9 +425,6 @@ int alloc(struct pt_regs *ctx)
 		count(COUNTER_RESTARTS);
 		return 0;
 	}
-	e = bpf_map_lookup_elem(&scratch, &zero);
-	if (!e)
-		return 0;
 	count(COUNTER_ALLOC_HITS);
 	bias = probe_bias(ctx);
 	/* Kinds that do not imply pointers-or-not need the type's ptrdata:
@@ -347,22 +437,28 @@ int alloc(struct pt_regs *ctx)
 		key.flags |= ALLOC_F_SCAN;
 	if (key.probe == ALLOC_PROBE_SCAN_NOHEADER || key.probe == ALLOC_PROBE_SCAN_HEADER)
 		key.flags |= ALLOC_F_SCAN;
-	e->stack.nframes = user_stack(ctx, cookie, e->stack.frames) & (MAX_STACK_DEPTH - 1);
+
+	sc = scratch_get();
+	if (!sc) {
+		/* Counted, without its stack (a rare preemption). */
+		count(COUNTER_UNWALKED);
+		key.stack_id = STACK_ID_NONE;
+		if (key.flags & ALLOC_F_TYPE_IN_IMAGE) {
+			key.flags &= ~ALLOC_F_TYPE_IN_IMAGE;
+			if (read_user_u64(typ + go_type_ptrdata_off))
+				key.flags |= ALLOC_F_SCAN;
+		}
+		if (!count_add(&key, 1))
+			__sync_fetch_and_add(&lost_events, 1);
+		return 0;
+	}
+	e = &sc->ev.alloc;
+	e->stack.nframes = user_stack(ctx, cookie, e->stack.frames, &sc->chunk) &
+			   (MAX_STACK_DEPTH - 1);
 	e->stack.pad = 0;
 	key.stack_id = stack_id(&e->stack);
-	if (count_alloc(&key, &e->stack))
-		return 0;
-
-	count(COUNTER_ALLOC_OVERFLOW);
-	fill_header(&e->hdr, EVENT_ALLOC);
-	e->size = size;
-	e->probe = key.probe;
-	e->flags = key.flags & ALLOC_F_SCAN;
-	if ((key.flags & ALLOC_F_TYPE_IN_IMAGE) && read_user_u64(typ + go_type_ptrdata_off))
-		e->flags |= ALLOC_F_SCAN;
-	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	emit(e, EVENT_FIXED_SIZE(alloc_event) +
-		(e->stack.nframes & (MAX_STACK_DEPTH - 1)) * sizeof(__u64));
+	count_alloc(&key, e);
+	scratch_put(sc);
 	return 0;
 }
 
@@ -425,13 +521,17 @@ int morestack(struct pt_regs *ctx)
 	__u64 g = ctx->r14, lo, hi, n;
 	struct morestack_event *e;
 	struct stack_chunk *c;
-	__u32 zero = 0;
+	struct scratch *sc;
 
 	if (!wanted() || !g)
 		return 0;
-	e = bpf_map_lookup_elem(&scratch, &zero);
-	if (!e)
+	sc = scratch_get();
+	if (!sc) {
+		__sync_fetch_and_add(&lost_events, 1);
 		return 0;
+	}
+	e = &sc->ev.morestack;
+	c = &sc->chunk;
 	count(COUNTER_MORESTACK_HITS);
 	probe_bias(ctx);
 	fill_header(&e->hdr, EVENT_MORESTACK);
@@ -442,9 +542,6 @@ int morestack(struct pt_regs *ctx)
 	e->stack_size = hi - lo;
 	e->pad = 0;
 	/* RBP is still the caller's frame: its walk yields the callers' callers. */
-	c = bpf_map_lookup_elem(&chunks, &zero);
-	if (!c)
-		return 0;
 	if (chunk_load(c, ctx->sp)) {
 		e->frames[0] = e->frames[1] = 0;
 	} else {
@@ -454,6 +551,7 @@ int morestack(struct pt_regs *ctx)
 	n = (2 + fp_walk(ctx->bp, &e->frames[2], MAX_STACK_DEPTH - 3, c)) & (MAX_STACK_DEPTH - 1);
 	e->nframes = n;
 	emit(e, EVENT_FIXED_SIZE(morestack_event) + n * sizeof(__u64));
+	scratch_put(sc);
 	return 0;
 }
 

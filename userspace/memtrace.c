@@ -471,14 +471,22 @@ int memtrace_alloc_counts(const struct memtrace *mt, memtrace_alloc_count_fn fn,
 {
 	int counts_fd = bpf_map__fd(mt->skel->maps.alloc_counts);
 	int stacks_fd = bpf_map__fd(mt->skel->maps.stacks);
+	int cache_fd = bpf_map__fd(mt->skel->maps.alloc_cache);
+	int ncpus = libbpf_num_possible_cpus();
+	struct alloc_cache_slot *slots = NULL;
 	struct user_stack *stack;
 	struct alloc_key key, next;
 	void *prev = NULL;
 	int ret = 0;
 
+	if (ncpus < 0)
+		return ncpus;
 	stack = malloc(sizeof(*stack));
-	if (!stack)
-		return -ENOMEM;
+	slots = calloc(ncpus, sizeof(*slots));
+	if (!stack || !slots) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
 	/* The probes are detached: no key is added or removed meanwhile. */
 	while (!bpf_map_get_next_key(counts_fd, prev, &next)) {
 		uint64_t objects;
@@ -491,10 +499,30 @@ int memtrace_alloc_counts(const struct memtrace *mt, memtrace_alloc_count_fn fn,
 			 bpf_map_lookup_elem(stacks_fd, &key.stack_id, stack) ? NULL : stack,
 			 objects);
 		if (ret)
-			break;
+			goto cleanup;
 	}
-	if (!ret && errno != ENOENT)
+	if (errno != ENOENT) {
 		ret = -errno;
+		goto cleanup;
+	}
+	/* And what each CPU's cache still holds. */
+	for (__u32 i = 0; i < ALLOC_CACHE_SLOTS; i++) {
+		if (bpf_map_lookup_elem(cache_fd, &i, slots)) {
+			ret = -errno;
+			goto cleanup;
+		}
+		for (int c = 0; c < ncpus; c++) {
+			if (!slots[c].objects)
+				continue;
+			ret = fn(ctx, &slots[c].key,
+				 bpf_map_lookup_elem(stacks_fd, &slots[c].key.stack_id, stack) ?
+				 NULL : stack, slots[c].objects);
+			if (ret)
+				goto cleanup;
+		}
+	}
+cleanup:
+	free(slots);
 	free(stack);
 	return ret;
 }

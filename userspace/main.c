@@ -667,6 +667,9 @@ int main(int argc, char **argv)
 	rep.lost_events = memtrace_lost_events(mt) + agg.bad_events;
 	rep.lost_stacks = memtrace_lost_stacks(mt);
 	collect_cost(mt, &plan, &rep.cost);
+	/* Allocations counted without their stack (a preempted run held the
+	 * CPU's scratch space): their objects count, their site is unknown. */
+	rep.lost_stacks += rep.cost.counters[COUNTER_UNWALKED];
 	memtrace_load_bias(mt, &rep.load_bias);
 	ret = symbolizer_new(&rep.sym, bin, rep.load_bias);
 	if (!ret)

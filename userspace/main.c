@@ -64,9 +64,10 @@ static const char doc[] =
 "\n"
 "EXAMPLES:\n"
 "    gomemtrace -p 1234              # trace PID 1234 until Ctrl-C\n"
-"    gomemtrace -p 1234 -d 10 -o out # 10 s: out/report.json, out/heap.pb.gz\n"
+"    gomemtrace -p 1234 -d 10 -o out # 10 s: out/report.json, out/*.pb.gz\n"
 "    gomemtrace -o out -- ./server -port 8080   # launch, trace until it exits\n"
-"    go tool pprof -top out/heap.pb.gz          # read the heap profile\n";
+"    go tool pprof -top out/heap.pb.gz          # read the heap profile\n"
+"    go tool pprof -top out/stack.pb.gz         # stack growth by function\n";
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process", 0 },
@@ -74,7 +75,7 @@ static const struct argp_option opts[] = {
 	  "Stop after this long (default: Ctrl-C, SIGTERM, SIGHUP, SIGQUIT or the "
 	  "target's exit)", 0 },
 	{ "output", 'o', "DIR", 0,
-	  "Write report.json and heap.pb.gz into DIR (created if missing)", 0 },
+	  "Write report.json, heap.pb.gz and stack.pb.gz into DIR (created if missing)", 0 },
 	{ "mode", 'm', "MODE", 0,
 	  "exact: every allocation, with its stack (default)", 0 },
 	{ "top", 't', "N", 0, "Sites and cycles listed in the text report (default 10)", 0 },
@@ -290,7 +291,7 @@ static void collect_cost(const struct memtrace *mt, const struct probe_plan *pla
 	}
 }
 
-/* report.json and heap.pb.gz, replacing the previous pair together or not
+/* report.json and the profiles, replacing the previous set together or not
  * at all (output_set.c). */
 static int write_outputs(const struct report *r, int dir_fd)
 {
@@ -300,6 +301,7 @@ static int write_outputs(const struct report *r, int dir_fd)
 	} outputs[] = {
 		{ "report.json", report_write_json },
 		{ "heap.pb.gz", report_write_pprof },
+		{ "stack.pb.gz", report_write_stack_pprof },
 	};
 	struct output_set set;
 	const char *failed = NULL;

@@ -3,7 +3,7 @@
  * A finished trace, ready for the outputs: the target, the aggregate, its
  * sites, and the loss counters. Each output format is one file:
  * report_text.c (stdout), report_json.c (report.json), report_pprof.c
- * (heap.pb.gz).
+ * (heap.pb.gz, stack.pb.gz).
  */
 #ifndef GOMEMTRACE_REPORT_H
 #define GOMEMTRACE_REPORT_H
@@ -53,7 +53,8 @@ void report_print_text(const struct report *r, FILE *out, int top);
 /* Write into fd, a new file of an output set (output_set.h) that syncs,
  * closes and renames it; 0 or the -errno of the first failed write. */
 int report_write_json(const struct report *r, int fd);
-int report_write_pprof(const struct report *r, int fd);
+int report_write_pprof(const struct report *r, int fd);		/* heap.pb.gz */
+int report_write_stack_pprof(const struct report *r, int fd);	/* stack.pb.gz */
 
 /* A JSON string of any bytes: escaped, ill-formed UTF-8 as U+FFFD. */
 void report_json_string(FILE *f, const char *s);

@@ -293,6 +293,7 @@ int alloc(struct pt_regs *ctx)
 	count(COUNTER_ALLOC_OVERFLOW);
 	fill_header(&e->hdr, EVENT_ALLOC);
 	e->size = size;
+	e->typ = typ;
 	e->probe = key.probe;
 	e->flags = key.flags & ALLOC_F_SCAN;
 	if ((key.flags & ALLOC_F_TYPE_IN_IMAGE) && read_user_u64(typ + go_type_ptrdata_off))

@@ -103,6 +103,7 @@ struct alloc_event {
 	__u8 probe;		/* enum alloc_probe_kind */
 	__u8 flags;		/* ALLOC_F_* */
 	__u8 pad[6];
+	__u64 typ;		/* *_type argument (runtime address), 0 for none */
 	struct user_stack stack;
 };
 
@@ -154,7 +155,7 @@ struct copystack_event {
 _Static_assert(sizeof(struct event_header) == 16, "event_header layout");
 _Static_assert(sizeof(struct user_stack) == 8 + 8 * MAX_STACK_DEPTH, "user_stack layout");
 _Static_assert(sizeof(struct alloc_key) == 32, "alloc_key layout");
-_Static_assert(sizeof(struct alloc_event) == 40 + 8 * MAX_STACK_DEPTH, "alloc_event layout");
+_Static_assert(sizeof(struct alloc_event) == 48 + 8 * MAX_STACK_DEPTH, "alloc_event layout");
 _Static_assert(sizeof(struct gc_start_event) == 24, "gc_start_event layout");
 _Static_assert(sizeof(struct gc_end_event) == 24, "gc_end_event layout");
 _Static_assert(sizeof(struct morestack_event) == 48 + 8 * MAX_STACK_DEPTH, "morestack_event layout");

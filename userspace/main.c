@@ -27,6 +27,7 @@
 #include <bpf/libbpf.h>
 
 #include "aggregate.h"
+#include "alloc_types.h"
 #include "dwarf_layout.h"
 #include "events.h"
 #include "go_layouts.h"
@@ -519,6 +520,13 @@ int main(int argc, char **argv)
 	collect_cost(mt, &plan, &rep.cost);
 	memtrace_load_bias(mt, &rep.load_bias);
 	ret = symbolizer_new(&rep.sym, bin, rep.load_bias);
+	if (!ret) {
+		struct gotype_layout tl = { .tflag = layout->type_tflag, .str = layout->type_str };
+
+		ret = type_namer_new(&rep.types, bin, rep.load_bias, &tl);
+	}
+	if (!ret)
+		ret = alloc_types(&agg.allocs, rep.types, &rep.alloc_types);
 	if (!ret)
 		ret = sites_alloc(&agg.allocs, rep.sym, &rep.alloc_sites);
 	if (!ret)
@@ -543,6 +551,8 @@ cleanup:
 	site_list_free(&rep.alloc_sites);
 	site_list_free(&rep.growth_sites);
 	symbolizer_free(rep.sym);
+	type_list_free(&rep.alloc_types);
+	type_namer_free(rep.types);
 	aggregate_free(&agg);
 	gobin_close(bin);
 	free(command_path);

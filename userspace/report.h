@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "aggregate.h"
+#include "alloc_types.h"
 #include "gobinary.h"
 #include "memtrace_types.h"
 #include "probe_plan.h"
@@ -40,12 +41,14 @@ struct report {
 	uint64_t duration_ns;
 	const struct aggregate *agg;
 	struct site_list alloc_sites;
+	struct type_list alloc_types;	/* by the type's name */
 	struct site_list growth_sites;
 	uint64_t lost_events;
 	uint64_t lost_stacks;
 	struct report_cost cost;
 	const struct gobin *bin;
 	struct symbolizer *sym;
+	struct type_namer *types;	/* names the allocations' type tags */
 	uint64_t load_bias;
 };
 

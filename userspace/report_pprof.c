@@ -6,7 +6,10 @@
  *                Leading frames in package runtime are hidden, as the Go
  *                runtime's own heap profile (runtime/pprof) hides them,
  *                unless the whole stack is the runtime's (symbolize.c has
- *                the rules).
+ *                the rules). Each sample has a string label `type`: the
+ *                allocated type's name (alloc_types.h), so that
+ *                `pprof -tags` lists bytes per type and `-tagfocus=type=...`
+ *                selects one.
  *   stack.pb.gz  stack growths (growths/count, stack_bytes/bytes: bytes added
  *                by growing, new size - old size), by the stack of the
  *                function whose prologue overflowed, that function first.
@@ -26,7 +29,8 @@
 struct profile_kind {
 	const char *types[2][2];	/* sample types: {type, unit} */
 	const char *period_type;
-	bool alloc_stacks;		/* leaf is the probed PC; hide the runtime */
+	bool alloc_stacks;		/* leaf is the probed PC; hide the runtime;
+					 * tags are types */
 	const struct stack_table *(*table)(const struct aggregate *agg);
 };
 
@@ -92,11 +96,16 @@ static int write_profile(const struct report *r, const struct profile_kind *k, i
 		const struct stack_count *e = &t->entries[i];
 		int64_t values[2] = { (int64_t)e->count, (int64_t)e->bytes };
 		int n = add_stack(w, r->sym, k, e, ids);
+		struct pprof_label type = { .key = "type" };
 
-		if (n < 0)
+		if (n < 0) {
 			ret = n;
-		else
+		} else if (k->alloc_stacks) {
+			type.str = type_namer_name(r->types, e->tag);
+			ret = pprof_add_sample_labels(w, ids, n, values, &type, 1);
+		} else {
 			ret = pprof_add_sample(w, ids, n, values);
+		}
 	}
 	if (!ret)
 		ret = pprof_write_fd(w, fd);

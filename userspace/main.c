@@ -65,10 +65,12 @@ static const char doc[] =
 "\n"
 "EXAMPLES:\n"
 "    gomemtrace -p 1234              # trace PID 1234 until Ctrl-C\n"
-"    gomemtrace -p 1234 -d 10 -o out # 10 s: out/report.json, out/*.pb.gz\n"
+"    gomemtrace -p 1234 -d 10 -o out # 10 s: out/report.json, *.pb.gz, *.folded\n"
 "    gomemtrace -o out -- ./server -port 8080   # launch, trace until it exits\n"
 "    go tool pprof -top out/heap.pb.gz          # read the heap profile\n"
-"    go tool pprof -top out/stack.pb.gz         # stack growth by function\n";
+"    go tool pprof -top out/stack.pb.gz         # stack growth by function\n"
+"    go tool pprof -tags out/heap.pb.gz         # bytes by allocated type\n"
+"    flamegraph.pl out/heap.folded > heap.svg   # folded stacks: bytes\n";
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process", 0 },
@@ -76,7 +78,8 @@ static const struct argp_option opts[] = {
 	  "Stop after this long (default: Ctrl-C, SIGTERM, SIGHUP, SIGQUIT or the "
 	  "target's exit)", 0 },
 	{ "output", 'o', "DIR", 0,
-	  "Write report.json, heap.pb.gz and stack.pb.gz into DIR (created if missing)", 0 },
+	  "Write report.json, heap.pb.gz, stack.pb.gz, heap.folded and stack.folded "
+	  "into DIR (created if missing)", 0 },
 	{ "mode", 'm', "MODE", 0,
 	  "exact: every allocation, with its stack (default)", 0 },
 	{ "top", 't', "N", 0, "Sites and cycles listed in the text report (default 10)", 0 },
@@ -303,6 +306,8 @@ static int write_outputs(const struct report *r, int dir_fd)
 		{ "report.json", report_write_json },
 		{ "heap.pb.gz", report_write_pprof },
 		{ "stack.pb.gz", report_write_stack_pprof },
+		{ "heap.folded", report_write_heap_folded },
+		{ "stack.folded", report_write_stack_folded },
 	};
 	struct output_set set;
 	const char *failed = NULL;

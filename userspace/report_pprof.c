@@ -39,21 +39,16 @@ static int add_stack(struct pprof_writer *w, struct symbolizer *sym,
 		     const struct profile_kind *k, const struct stack_count *e,
 		     uint64_t *ids)
 {
-	uint32_t len = e->nframes, first = 0, depth0 = 1, n = 0;
+	struct stack_view v;
+	uint32_t n = 0;
 
-	if (k->alloc_stacks) {
-		len = symbolizer_stack_len(sym, e->frames, e->nframes);
-		first = symbolizer_first_user_pc(sym, e->frames, len);
-		if (first == len)
-			first = 0;
-		depth0 = 0;
-	}
-	if (len - first > MAX_LOCATIONS)
-		len = first + MAX_LOCATIONS;
-	for (uint32_t i = first; i < len; i++) {
+	report_stack_view(sym, e, k->alloc_stacks, &v);
+	if (v.len - v.first > MAX_LOCATIONS)
+		v.len = v.first + MAX_LOCATIONS;
+	for (uint32_t i = v.first; i < v.len; i++) {
 		struct pprof_line lines[MAX_LINES];
 		const struct gobin_frame *frames;
-		int nf = symbolizer_frames(sym, e->frames[i], depth0 + i, &frames);
+		int nf = symbolizer_frames(sym, e->frames[i], v.depth0 + i, &frames);
 		int ret;
 
 		if (nf > MAX_LINES)

@@ -31,7 +31,7 @@ int events_handle(void *ctx, void *data, size_t len)
 		if (len < EVENT_FIXED_SIZE(alloc_event) ||
 		    !frames_fit(len, EVENT_FIXED_SIZE(alloc_event), e->stack.nframes))
 			goto bad;
-		ret = aggregate_alloc(agg, e->key.probe, e->key.flags, e->key.size,
+		ret = aggregate_alloc(agg, e->key.probe, e->key.flags, e->key.size, e->key.typ,
 				      (const uint64_t *)e->stack.frames, e->stack.nframes, e->objects);
 		break;
 	}
@@ -105,6 +105,6 @@ int events_alloc_count(void *ctx, const struct alloc_key *key, const struct user
 			rd->agg->bad_events++;
 		}
 	}
-	return aggregate_alloc(rd->agg, key->probe, flags, key->size,
+	return aggregate_alloc(rd->agg, key->probe, flags, key->size, key->typ,
 			       (const uint64_t *)stack->frames, stack->nframes, objects);
 }

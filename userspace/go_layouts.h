@@ -41,6 +41,8 @@ struct go_layout {
 	/* runtime._type (<= 1.20), internal/abi.Type (>= 1.21) */
 	uint32_t type_size;			/* size / Size_, uintptr */
 	uint32_t type_ptrdata;			/* ptrdata / PtrBytes, uintptr */
+	uint32_t type_tflag;			/* tflag / TFlag, uint8 */
+	uint32_t type_str;			/* str / Str, nameOff (int32) */
 
 	/* the variable runtime.work (type runtime.workType) */
 	uint32_t work_cycles;			/* uint32 (1.19), atomic.Uint32 */

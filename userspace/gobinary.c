@@ -493,6 +493,21 @@ int gobin_image_extent(const struct gobin *bin, uint64_t *lo, uint64_t *hi)
 	return 0;
 }
 
+int gobin_type_name(const struct gobin *bin, uint64_t vaddr, const struct gotype_layout *layout,
+		    const uint8_t **name, size_t *len)
+{
+	const struct pclntab *t = &bin->tab;
+
+	if (!t->types_vaddr || vaddr < t->types_vaddr || vaddr - t->types_vaddr >= t->types.len)
+		return -ENXIO;
+	return gotype_name(t->types.data, t->types.len, vaddr - t->types_vaddr, layout, name, len);
+}
+
+bool gobin_has_type_data(const struct gobin *bin)
+{
+	return bin->tab.types_vaddr != 0;
+}
+
 uint64_t gobin_first_load_vaddr(const struct gobin *bin)
 {
 	uint64_t best = UINT64_MAX;

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gotype.h"
+
 struct gobin;
 
 struct gobin_func {
@@ -79,6 +81,17 @@ int gobin_symbol_addr(const struct gobin *bin, const char *name, uint64_t *addr)
  * the highest one's file image end: where the binary's static data (type
  * descriptors among it) lies. Returns 0, or -ENOENT without segments. */
 int gobin_image_extent(const struct gobin *bin, uint64_t *lo, uint64_t *hi);
+/*
+ * The name of the type descriptor at link-time address vaddr, as the
+ * runtime prints it (gotype.h; layout from struct go_layout): *name points
+ * into the file, *len bytes, not NUL-terminated. Returns 0, -ENXIO when
+ * vaddr is not in the binary's type data (a type made at run time, or no
+ * type data found: see gobin_has_type_data), or gotype_name's errors.
+ */
+int gobin_type_name(const struct gobin *bin, uint64_t vaddr, const struct gotype_layout *layout,
+		    const uint8_t **name, size_t *len);
+/* The type data (moduledata.types..etypes) was found. */
+bool gobin_has_type_data(const struct gobin *bin);
 /* Lowest p_vaddr - p_offset over PT_LOAD segments with offset 0 (for the
  * load bias of a PIE: bias = mapping start - this). */
 uint64_t gobin_first_load_vaddr(const struct gobin *bin);

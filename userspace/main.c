@@ -27,6 +27,7 @@
 #include <bpf/libbpf.h>
 
 #include "aggregate.h"
+#include "alloc_types.h"
 #include "dwarf_layout.h"
 #include "events.h"
 #include "go_layouts.h"
@@ -67,9 +68,12 @@ static const char doc[] =
 "\n"
 "EXAMPLES:\n"
 "    gomemtrace -p 1234              # trace PID 1234 until Ctrl-C\n"
-"    gomemtrace -p 1234 -d 10 -o out # 10 s: out/report.json, out/heap.pb.gz\n"
+"    gomemtrace -p 1234 -d 10 -o out # 10 s: out/report.json, *.pb.gz, *.folded\n"
 "    gomemtrace -o out -- ./server -port 8080   # launch, trace until it exits\n"
 "    go tool pprof -top out/heap.pb.gz          # read the heap profile\n"
+"    go tool pprof -top out/stack.pb.gz         # stack growth by function\n"
+"    go tool pprof -tags out/heap.pb.gz         # bytes by allocated type\n"
+"    flamegraph.pl out/heap.folded > heap.svg   # folded stacks: bytes\n"
 "    gomemtrace --repair -p 1234     # remove breakpoints an earlier tracer left\n";
 
 #define OPT_REPAIR 1000
@@ -82,7 +86,8 @@ static const struct argp_option opts[] = {
 	  "Stop after this long (default: Ctrl-C, SIGTERM, SIGHUP, SIGQUIT or the "
 	  "target's exit)", 0 },
 	{ "output", 'o', "DIR", 0,
-	  "Write report.json and heap.pb.gz into DIR (created if missing)", 0 },
+	  "Write report.json, heap.pb.gz, stack.pb.gz, heap.folded and stack.folded "
+	  "into DIR (created if missing)", 0 },
 	{ "mode", 'm', "MODE", 0,
 	  "exact: every allocation, with its stack (default)", 0 },
 	{ "top", 't', "N", 0, "Sites and cycles listed in the text report (default 10)", 0 },
@@ -312,7 +317,7 @@ static void collect_cost(const struct memtrace *mt, const struct probe_plan *pla
 	}
 }
 
-/* report.json and heap.pb.gz, replacing the previous pair together or not
+/* report.json and the profiles, replacing the previous set together or not
  * at all (output_set.c). */
 static int write_outputs(const struct report *r, int dir_fd)
 {
@@ -322,6 +327,9 @@ static int write_outputs(const struct report *r, int dir_fd)
 	} outputs[] = {
 		{ "report.json", report_write_json },
 		{ "heap.pb.gz", report_write_pprof },
+		{ "stack.pb.gz", report_write_stack_pprof },
+		{ "heap.folded", report_write_heap_folded },
+		{ "stack.folded", report_write_stack_folded },
 	};
 	struct output_set set;
 	const char *failed = NULL;
@@ -672,6 +680,13 @@ int main(int argc, char **argv)
 	rep.lost_stacks += rep.cost.counters[COUNTER_UNWALKED];
 	memtrace_load_bias(mt, &rep.load_bias);
 	ret = symbolizer_new(&rep.sym, bin, rep.load_bias);
+	if (!ret) {
+		struct gotype_layout tl = { .tflag = layout->type_tflag, .str = layout->type_str };
+
+		ret = type_namer_new(&rep.types, bin, rep.load_bias, &tl);
+	}
+	if (!ret)
+		ret = alloc_types(&agg.allocs, rep.types, &rep.alloc_types);
 	if (!ret)
 		ret = sites_alloc(&agg.allocs, rep.sym, &rep.alloc_sites);
 	if (!ret)
@@ -696,6 +711,8 @@ cleanup:
 	site_list_free(&rep.alloc_sites);
 	site_list_free(&rep.growth_sites);
 	symbolizer_free(rep.sym);
+	type_list_free(&rep.alloc_types);
+	type_namer_free(rep.types);
 	aggregate_free(&agg);
 	gobin_close(bin);
 	free(command_path);

@@ -3,7 +3,7 @@
  * A finished trace, ready for the outputs: the target, the aggregate, its
  * sites, and the loss counters. Each output format is one file:
  * report_text.c (stdout), report_json.c (report.json), report_pprof.c
- * (heap.pb.gz).
+ * (heap.pb.gz, stack.pb.gz), report_folded.c (heap.folded, stack.folded).
  */
 #ifndef GOMEMTRACE_REPORT_H
 #define GOMEMTRACE_REPORT_H
@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "aggregate.h"
+#include "alloc_types.h"
 #include "gobinary.h"
 #include "memtrace_types.h"
 #include "probe_plan.h"
@@ -41,12 +42,14 @@ struct report {
 	uint64_t duration_ns;	/* until recording stopped: no event after it */
 	const struct aggregate *agg;
 	struct site_list alloc_sites;
+	struct type_list alloc_types;	/* by the type's name */
 	struct site_list growth_sites;
 	uint64_t lost_events;
 	uint64_t lost_stacks;
 	struct report_cost cost;
 	const struct gobin *bin;
 	struct symbolizer *sym;
+	struct type_namer *types;	/* names the allocations' type tags */
 	uint64_t load_bias;
 	const struct probe_plan *plan;
 	/* The target's code at the probe points before the attach and after the
@@ -54,11 +57,28 @@ struct report {
 	const struct code_scan *code_before, *code_after;
 };
 
+/*
+ * The frames of a stack entry that the outputs show: PCs first..len-1 (leaf
+ * first), each looked up with symbolizer_frames(sym, pc, depth0 + i).
+ * Allocation stacks (alloc) start at the first PC outside package runtime
+ * and end where the runtime's traceback would (symbolize.h); their leaf is
+ * the probed PC itself. Growth stacks are whole, every PC a return address.
+ */
+struct stack_view {
+	uint32_t first, len, depth0;
+};
+
+void report_stack_view(struct symbolizer *sym, const struct stack_count *e, bool alloc,
+		       struct stack_view *v);
+
 void report_print_text(const struct report *r, FILE *out, int top);
 /* Write into fd, a new file of an output set (output_set.h) that syncs,
  * closes and renames it; 0 or the -errno of the first failed write. */
 int report_write_json(const struct report *r, int fd);
-int report_write_pprof(const struct report *r, int fd);
+int report_write_pprof(const struct report *r, int fd);		/* heap.pb.gz */
+int report_write_stack_pprof(const struct report *r, int fd);	/* stack.pb.gz */
+int report_write_heap_folded(const struct report *r, int fd);	/* heap.folded */
+int report_write_stack_folded(const struct report *r, int fd);	/* stack.folded */
 
 /* A JSON string of any bytes: escaped, ill-formed UTF-8 as U+FFFD. */
 void report_json_string(FILE *f, const char *s);

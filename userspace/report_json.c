@@ -234,7 +234,16 @@ int report_write_json(const struct report *r, int fd)
 		(unsigned long long)agg->alloc_objects, (unsigned long long)agg->alloc_bytes,
 		(unsigned long long)agg->tiny_objects);
 	write_sites(f, &r->alloc_sites, true);
-	fputs("},\n", f);
+	fputs(",\n    \"types\": [", f);
+	for (size_t i = 0; i < r->alloc_types.len; i++) {
+		const struct type_count *t = &r->alloc_types.types[i];
+
+		fputs(i ? ",\n      {\"type\": " : "\n      {\"type\": ", f);
+		report_json_string(f, t->name);
+		fprintf(f, ", \"objects\": %llu, \"bytes\": %llu}",
+			(unsigned long long)t->objects, (unsigned long long)t->bytes);
+	}
+	fputs(r->alloc_types.len ? "\n    ]},\n" : "]},\n", f);
 
 	fprintf(f, "  \"gc\": {\"cycles\": %zu, \"events\": [", agg->gc_len);
 	for (size_t i = 0; i < agg->gc_len; i++) {

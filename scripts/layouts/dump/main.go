@@ -113,6 +113,10 @@ var layout = []group{
 			{abiTyp, "Size_"}, {rtTyp, "size"}}},
 		{cname: "type_ptrdata", width: 8, cands: []candidate{
 			{abiTyp, "PtrBytes"}, {rtTyp, "ptrdata"}}},
+		{cname: "type_tflag", width: 1, cands: []candidate{
+			{abiTyp, "TFlag"}, {rtTyp, "tflag"}}},
+		{cname: "type_str", width: 4, cands: []candidate{
+			{abiTyp, "Str"}, {rtTyp, "str"}}},
 	}},
 	{fields: []fieldSpec{
 		one("work_cycles", work, "cycles", 0),

@@ -69,7 +69,8 @@ static const char doc[] =
 "    go tool pprof -top out/heap.pb.gz          # read the heap profile\n";
 
 static const struct argp_option opts[] = {
-	{ "pid", 'p', "PID", 0, "Trace this process", 0 },
+	{ "pid", 'p', "PID", 0,
+	  "Trace this process (a thread id: the process it belongs to)", 0 },
 	{ "duration", 'd', "SECONDS", 0,
 	  "Stop after this long (default: Ctrl-C, SIGTERM, SIGHUP, SIGQUIT or the "
 	  "target's exit)", 0 },
@@ -212,6 +213,28 @@ static int ignore_sigpipe(void)
 
 	sigemptyset(&sa.sa_mask);
 	return sigaction(SIGPIPE, &sa, NULL) ? -errno : 0;
+}
+
+/*
+ * The process a -p id belongs to: its thread group id from /proc/ID/status.
+ * The probes filter on the process (tgid), so a thread id given as -p would
+ * match nothing. Returns the tgid, or a negative errno (-ENOENT: gone).
+ */
+static pid_t process_of(pid_t id)
+{
+	char path[64], line[256];
+	pid_t tgid = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)id);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid > 0 ? tgid : -ENOENT;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -392,8 +415,24 @@ int main(int argc, char **argv)
 	/* The binary as the kernel sees it: /proc/PID/exe resolves in the
 	 * target's mount namespace and survives the file being replaced. */
 	if (env.pid) {
+		pid_t tgid;
+
 		if (kill(env.pid, 0) && errno == ESRCH)
 			die_input("no such process: %d", (int)env.pid);
+		/* A thread id (from top -H, ps -L, /proc/PID/task): trace the
+		 * process it belongs to, the unit -p names in bcc's and
+		 * bpftrace's tools; saying so, rather than tracing nothing. */
+		tgid = process_of(env.pid);
+		if (tgid == -ENOENT)
+			die_input("no such process: %d", (int)env.pid);
+		if (tgid < 0)
+			die_input("cannot read /proc/%d/status: %s", (int)env.pid,
+				  strerror(-tgid));
+		if (tgid != env.pid) {
+			fprintf(stderr, "gomemtrace: %d is a thread of process %d; tracing %d\n",
+				(int)env.pid, (int)tgid, (int)tgid);
+			env.pid = tgid;
+		}
 		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)env.pid);
 		ret = readlink(exe, err, sizeof(err) - 1);
 		if (ret < 0)

@@ -441,6 +441,9 @@ int gobin_symbolize(const struct gobin *bin, uint64_t pc,
 			line = 0;
 		}
 		fr->function = printed_name(bin, inlined ? call.nameoff : f.nameoff);
+		fr->symbol = pclntab_name(t, inlined ? call.nameoff : f.nameoff);
+		if (!fr->symbol)
+			fr->symbol = "?";
 		fr->file = file;
 		fr->line = line > 0 ? (uint32_t)line : 0;
 		fr->func_entry = f.entry;

@@ -25,7 +25,13 @@ struct gobin_func {
 
 /* One source frame of a PC; inlined calls give several frames per PC. */
 struct gobin_frame {
-	const char *function;	/* as `go tool pprof` names it */
+	const char *function;	/* as the runtime prints it (tracebacks,
+				 * runtime.Frame.Function): generic shapes
+				 * as "[...]" from Go 1.21 on */
+	const char *symbol;	/* the pclntab name, as runtime/pprof writes
+				 * it into profiles (runtime_FrameSymbolName
+				 * from 1.21, Frame.Function in 1.19):
+				 * "main.F[go.shape.int]" */
 	const char *file;
 	uint32_t line;
 	uint64_t func_entry;	/* entry of the physical function holding the PC */

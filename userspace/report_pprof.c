@@ -2,9 +2,9 @@
 /*
  * heap.pb.gz: the allocations as a pprof profile (alloc_objects/count,
  * alloc_space/bytes), one sample per unique stack, every frame symbolized
- * with inlined calls. Leading frames in package runtime are hidden, as the
- * Go runtime's own heap profile (runtime/pprof) hides them, unless the
- * whole stack is the runtime's (symbolize.c has the rules).
+ * with inlined calls, each stack as runtime/pprof writes the runtime's own
+ * heap profile (symbolizer_profile_stack has the rules: leading runtime
+ * frames hidden, wrappers elided, the names runtime/pprof uses).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,28 +15,26 @@
 #define MAX_LINES 32
 
 static int add_stack(struct pprof_writer *w, struct symbolizer *sym,
-		     const struct stack_count *e, uint64_t *ids)
+		     const struct stack_count *e, uint64_t *ids, uint32_t max)
 {
-	uint32_t len = symbolizer_stack_len(sym, e->frames, e->nframes);
-	uint32_t first = symbolizer_first_user_pc(sym, e->frames, len), n = 0;
+	struct profile_stack st;
+	uint32_t n = 0;
+	int ret;
 
-	if (first == len)
-		first = 0;
-
-	for (uint32_t i = first; i < len; i++) {
+	ret = symbolizer_profile_stack(sym, e->frames, e->nframes, &st);
+	if (ret)
+		return ret;
+	for (uint32_t i = 0; i < st.nlocs && n < max; i++) {
+		const struct profile_location *loc = &st.locs[i];
 		struct pprof_line lines[MAX_LINES];
-		const struct gobin_frame *frames;
-		int nf = symbolizer_frames(sym, e->frames[i], i, &frames);
-		int ret;
+		uint32_t nf = loc->nframes < MAX_LINES ? loc->nframes : MAX_LINES;
 
-		if (nf > MAX_LINES)
-			nf = MAX_LINES;
-		for (int j = 0; j < nf; j++) {
-			lines[j].function = frames[j].function;
-			lines[j].file = frames[j].file ? frames[j].file : "";
-			lines[j].line = frames[j].line;
+		for (uint32_t j = 0; j < nf; j++) {
+			lines[j].function = loc->frames[j].symbol;
+			lines[j].file = loc->frames[j].file ? loc->frames[j].file : "";
+			lines[j].line = loc->frames[j].line;
 		}
-		ret = pprof_add_location(w, e->frames[i], lines, nf, &ids[n]);
+		ret = pprof_add_location(w, loc->pc, lines, nf, &ids[n]);
 		if (ret)
 			return ret;
 		n++;
@@ -68,7 +66,7 @@ int report_write_pprof(const struct report *r, int fd)
 	for (size_t i = 0; !ret && i < t->len; i++) {
 		const struct stack_count *e = &t->entries[i];
 		int64_t values[2] = { (int64_t)e->count, (int64_t)e->bytes };
-		int n = add_stack(w, r->sym, e, ids);
+		int n = add_stack(w, r->sym, e, ids, sizeof(ids) / sizeof(ids[0]));
 
 		if (n < 0)
 			ret = n;

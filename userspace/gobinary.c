@@ -329,6 +329,16 @@ const char *gobin_go_version(const struct gobin *bin)
 	return bin->bi.version;
 }
 
+const char *gobin_go_experiments(const struct gobin *bin)
+{
+	const char *v = gobin_go_version(bin), *x;
+
+	for (x = v ? strstr(v, "X:") : NULL; x; x = strstr(x + 2, "X:"))
+		if (x > v && (x[-1] == ' ' || x[-1] == '-'))
+			return x[2] ? x + 2 : NULL;
+	return NULL;
+}
+
 int gobin_go_minor(const struct gobin *bin)
 {
 	return bin->bi.minor;

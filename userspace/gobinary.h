@@ -51,6 +51,10 @@ void gobin_close(struct gobin *bin);
 
 /* Go version exactly as `go version -m` prints it ("go1.21.13"), or NULL. */
 const char *gobin_go_version(const struct gobin *bin);
+/* Non-default GOEXPERIMENTs the binary was built with, as its version lists
+ * them after "X:" ("go1.25.3 X:greenteagc", "go1.26.1-X:nogreenteagc"):
+ * "greenteagc"; NULL when none. */
+const char *gobin_go_experiments(const struct gobin *bin);
 /* Major.minor from the version: 1.21 -> 121. 0 if unknown. */
 int gobin_go_minor(const struct gobin *bin);
 /* Main module path and VCS revision from build info; NULL when absent. */

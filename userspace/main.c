@@ -352,14 +352,16 @@ static int write_outputs(const struct report *r, int dir_fd)
 /*
  * The runtime's data layout: from the binary's own DWARF when it has some (its
  * truth, also for Go versions the built-in table lacks), else the table's row
- * for its Go version. exe is read, shown is named in messages.
+ * for its Go version and the GOEXPERIMENTs it was built with (greenteagc
+ * moves work.cycles). exe is read, shown is named in messages.
  */
 static const struct go_layout *choose_layout(const char *exe, const char *shown,
 					     const struct gobin *bin)
 {
 	static struct go_layout from_dwarf;
 	int minor = gobin_go_minor(bin);
-	const struct go_layout *row = go_layout_find(minor);
+	const char *experiments = gobin_go_experiments(bin);
+	const struct go_layout *row = go_layout_find_experiments(minor, experiments);
 	const struct go_layout_field *f;
 	char err[256];
 	int ret;
@@ -377,6 +379,12 @@ static const struct go_layout *choose_layout(const char *exe, const char *shown,
 				go_layout_field_value(row, f), minor / 100, minor % 100);
 		return &from_dwarf;
 	}
+	if (!row && experiments && go_layout_find(minor))
+		die_input("%s: built with GOEXPERIMENT=%s: no built-in go%d.%d layout for it "
+			  "and %s%s: the runtime's layout may differ from the default one",
+			  shown, experiments, minor / 100, minor % 100,
+			  ret == -ENODATA ? "no DWARF" : "DWARF unreadable: ",
+			  ret == -ENODATA ? "" : err);
 	if (!row && ret == -ENODATA)
 		die_input("%s: unsupported Go version go%d.%d (no DWARF and no built-in layout)",
 			  shown, minor / 100, minor % 100);

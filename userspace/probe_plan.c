@@ -317,12 +317,13 @@ int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
 	if (ret)
 		return ret;
 
-	/* Globals from ELF symbols, or from the code that uses them. Without
-	 * either, cycle numbers stay unknown (0) and cycles still pair up. */
-	if (!gobin_symbol_addr(bin, "runtime.work", &addr))
-		plan->work_cycles_addr = addr + layout->work_cycles;
-	else if (!probe_plan_find_work_cycles(bin, &addr))
+	/* Globals from the code that uses them (independent of the layout),
+	 * or from ELF symbols. Without either, cycle numbers stay unknown (0)
+	 * and cycles still pair up. */
+	if (!probe_plan_find_work_cycles(bin, &addr))
 		plan->work_cycles_addr = addr;
+	else if (!gobin_symbol_addr(bin, "runtime.work", &addr))
+		plan->work_cycles_addr = addr + layout->work_cycles;
 	if (!gobin_symbol_addr(bin, "runtime.memstats", &addr))
 		plan->memstats_numgc_addr = addr + layout->memstats_numgc;
 	if (gobin_image_extent(bin, &plan->image_lo, &plan->image_hi))

@@ -149,7 +149,7 @@ static const struct go_layout_field layout_fields[] = {
 };
 
 /* A new member of struct go_layout must be added above, and read here. */
-_Static_assert(sizeof(struct go_layout) ==
+_Static_assert(offsetof(struct go_layout, experiments) ==
 	       offsetof(struct go_layout, g_stack_lo) +
 	       ARRAY_SIZE(layout_fields) * sizeof(uint32_t),
 	       "struct go_layout has a member that dwarf_layout.c does not know");

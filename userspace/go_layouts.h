@@ -66,6 +66,10 @@ struct go_layout {
 	uint32_t gc_controller_gc_percent_heap_goal; /* atomic.Uint64, optional */
 	uint32_t gc_controller_triggered;	/* uint64, optional */
 	uint32_t gc_controller_last_heap_goal;	/* uint64, optional */
+
+	/* Non-default GOEXPERIMENTs the row was built with, as the Go version
+	 * lists them after "X:" ("greenteagc"); NULL: the defaults. */
+	const char *experiments;
 };
 
 /*
@@ -74,7 +78,15 @@ struct go_layout {
  */
 const struct go_layout *go_layout_find(int minor);
 
-/* All rows, oldest version first; *count receives their number. */
+/*
+ * The layout of Go 1.(minor - 100) built with these non-default
+ * GOEXPERIMENTs (as the version string lists them after "X:"; NULL or "":
+ * the defaults), or NULL when the table has no such row.
+ */
+const struct go_layout *go_layout_find_experiments(int minor, const char *experiments);
+
+/* All rows: the default ones oldest version first, then the rows for
+ * non-default GOEXPERIMENTs; *count receives their number. */
 const struct go_layout *go_layout_all(int *count);
 
 static inline bool go_layout_has(uint32_t offset)

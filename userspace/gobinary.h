@@ -27,7 +27,13 @@ struct gobin_func {
 
 /* One source frame of a PC; inlined calls give several frames per PC. */
 struct gobin_frame {
-	const char *function;	/* as `go tool pprof` names it */
+	const char *function;	/* as the runtime prints it (tracebacks,
+				 * runtime.Frame.Function): generic shapes
+				 * as "[...]" from Go 1.21 on */
+	const char *symbol;	/* the pclntab name, as runtime/pprof writes
+				 * it into profiles (runtime_FrameSymbolName
+				 * from 1.21, Frame.Function in 1.19):
+				 * "main.F[go.shape.int]" */
 	const char *file;
 	uint32_t line;
 	uint64_t func_entry;	/* entry of the physical function holding the PC */
@@ -47,6 +53,10 @@ void gobin_close(struct gobin *bin);
 
 /* Go version exactly as `go version -m` prints it ("go1.21.13"), or NULL. */
 const char *gobin_go_version(const struct gobin *bin);
+/* Non-default GOEXPERIMENTs the binary was built with, as its version lists
+ * them after "X:" ("go1.25.3 X:greenteagc", "go1.26.1-X:nogreenteagc"):
+ * "greenteagc"; NULL when none. */
+const char *gobin_go_experiments(const struct gobin *bin);
 /* Major.minor from the version: 1.21 -> 121. 0 if unknown. */
 int gobin_go_minor(const struct gobin *bin);
 /* Main module path and VCS revision from build info; NULL when absent. */

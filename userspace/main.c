@@ -81,7 +81,8 @@ static const char doc[] =
 enum { OPT_STACK_STORAGE = 0x100 };
 
 static const struct argp_option opts[] = {
-	{ "pid", 'p', "PID", 0, "Trace this process", 0 },
+	{ "pid", 'p', "PID", 0,
+	  "Trace this process (a thread id: the process it belongs to)", 0 },
 	{ "duration", 'd', "SECONDS", 0,
 	  "Stop after this long (default: Ctrl-C, SIGTERM, SIGHUP, SIGQUIT or the "
 	  "target's exit)", 0 },
@@ -241,6 +242,28 @@ static int ignore_sigpipe(void)
 	return sigaction(SIGPIPE, &sa, NULL) ? -errno : 0;
 }
 
+/*
+ * The process a -p id belongs to: its thread group id from /proc/ID/status.
+ * The probes filter on the process (tgid), so a thread id given as -p would
+ * match nothing. Returns the tgid, or a negative errno (-ENOENT: gone).
+ */
+static pid_t process_of(pid_t id)
+{
+	char path[64], line[256];
+	pid_t tgid = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)id);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid > 0 ? tgid : -ENOENT;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG && !env.verbose)
@@ -359,14 +382,16 @@ static int write_outputs(const struct report *r, int dir_fd)
 /*
  * The runtime's data layout: from the binary's own DWARF when it has some (its
  * truth, also for Go versions the built-in table lacks), else the table's row
- * for its Go version. exe is read, shown is named in messages.
+ * for its Go version and the GOEXPERIMENTs it was built with (greenteagc
+ * moves work.cycles). exe is read, shown is named in messages.
  */
 static const struct go_layout *choose_layout(const char *exe, const char *shown,
 					     const struct gobin *bin)
 {
 	static struct go_layout from_dwarf;
 	int minor = gobin_go_minor(bin);
-	const struct go_layout *row = go_layout_find(minor);
+	const char *experiments = gobin_go_experiments(bin);
+	const struct go_layout *row = go_layout_find_experiments(minor, experiments);
 	const struct go_layout_field *f;
 	char err[256];
 	int ret;
@@ -384,6 +409,12 @@ static const struct go_layout *choose_layout(const char *exe, const char *shown,
 				go_layout_field_value(row, f), minor / 100, minor % 100);
 		return &from_dwarf;
 	}
+	if (!row && experiments && go_layout_find(minor))
+		die_input("%s: built with GOEXPERIMENT=%s: no built-in go%d.%d layout for it "
+			  "and %s%s: the runtime's layout may differ from the default one",
+			  shown, experiments, minor / 100, minor % 100,
+			  ret == -ENODATA ? "no DWARF" : "DWARF unreadable: ",
+			  ret == -ENODATA ? "" : err);
 	if (!row && ret == -ENODATA)
 		die_input("%s: unsupported Go version go%d.%d (no DWARF and no built-in layout)",
 			  shown, minor / 100, minor % 100);
@@ -510,8 +541,24 @@ int main(int argc, char **argv)
 	/* The binary as the kernel sees it: /proc/PID/exe resolves in the
 	 * target's mount namespace and survives the file being replaced. */
 	if (env.pid) {
+		pid_t tgid;
+
 		if (kill(env.pid, 0) && errno == ESRCH)
 			die_input("no such process: %d", (int)env.pid);
+		/* A thread id (from top -H, ps -L, /proc/PID/task): trace the
+		 * process it belongs to, the unit -p names in bcc's and
+		 * bpftrace's tools; saying so, rather than tracing nothing. */
+		tgid = process_of(env.pid);
+		if (tgid == -ENOENT)
+			die_input("no such process: %d", (int)env.pid);
+		if (tgid < 0)
+			die_input("cannot read /proc/%d/status: %s", (int)env.pid,
+				  strerror(-tgid));
+		if (tgid != env.pid) {
+			fprintf(stderr, "gomemtrace: %d is a thread of process %d; tracing %d\n",
+				(int)env.pid, (int)tgid, (int)tgid);
+			env.pid = tgid;
+		}
 		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)env.pid);
 		ret = readlink(exe, err, sizeof(err) - 1);
 		if (ret < 0)

@@ -58,18 +58,15 @@ struct report {
 };
 
 /*
- * The frames of a stack entry that the outputs show: PCs first..len-1 (leaf
- * first), each looked up with symbolizer_frames(sym, pc, depth0 + i).
- * Allocation stacks (alloc) start at the first PC outside package runtime
- * and end where the runtime's traceback would (symbolize.h); their leaf is
- * the probed PC itself. Growth stacks are whole, every PC a return address.
+ * The locations of a stack entry as every output that prints stacks shows
+ * them (heap.pb.gz, stack.pb.gz, heap.folded, stack.folded agree frame for
+ * frame), leaf first: for allocations (alloc), the stack runtime/pprof
+ * writes into the runtime's own heap profile (symbolizer_profile_stack);
+ * for stack growths, every frame as walked, each a return address. Valid
+ * until the next call on sym. Returns 0 or -ENOMEM.
  */
-struct stack_view {
-	uint32_t first, len, depth0;
-};
-
-void report_stack_view(struct symbolizer *sym, const struct stack_count *e, bool alloc,
-		       struct stack_view *v);
+int report_stack_locations(struct symbolizer *sym, const struct stack_count *e, bool alloc,
+			   struct profile_stack *out);
 
 void report_print_text(const struct report *r, FILE *out, int top);
 /* Write into fd, a new file of an output set (output_set.h) that syncs,

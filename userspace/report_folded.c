@@ -5,7 +5,7 @@
  * merged.
  *   heap.folded   VALUE is bytes allocated (alloc_space)
  *   stack.folded  VALUE is bytes added to stacks by growing (stack_bytes)
- * Frames are those of heap.pb.gz and stack.pb.gz (report_stack_view), named
+ * Frames are those of heap.pb.gz and stack.pb.gz (report_stack_locations), named
  * as there, inlined calls expanded into frames of their own. In a name, ';'
  * and control characters (which would split a frame or a line) become '?'.
  * A growth whose morestack was not seen has the stack "[unknown]".
@@ -31,23 +31,24 @@ static void put_name(FILE *f, const char *s)
 /* The folded stack of e, root first, into a malloc'ed string. */
 static char *fold_stack(struct symbolizer *sym, const struct stack_count *e, bool alloc)
 {
-	struct stack_view v;
+	struct profile_stack st;
 	char *s = NULL;
 	size_t len = 0;
 	bool first = true;
-	FILE *f = open_memstream(&s, &len);
+	FILE *f;
 
+	if (report_stack_locations(sym, e, alloc, &st))
+		return NULL;
+	f = open_memstream(&s, &len);
 	if (!f)
 		return NULL;
-	report_stack_view(sym, e, alloc, &v);
-	for (uint32_t i = v.len; i-- > v.first;) {
-		const struct gobin_frame *frames;
-		int nf = symbolizer_frames(sym, e->frames[i], v.depth0 + i, &frames);
+	for (uint32_t i = st.nlocs; i-- > 0;) {
+		const struct profile_location *loc = &st.locs[i];
 
-		for (int j = nf - 1; j >= 0; j--) {
+		for (uint32_t j = loc->nframes; j-- > 0;) {
 			if (!first)
 				fputc(';', f);
-			put_name(f, frames[j].function);
+			put_name(f, loc->frames[j].symbol);
 			first = false;
 		}
 	}

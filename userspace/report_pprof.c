@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The pprof profiles, one sample per unique stack, every frame symbolized
- * with inlined calls:
- *   heap.pb.gz   allocations (alloc_objects/count, alloc_space/bytes).
- *                Leading frames in package runtime are hidden, as the Go
- *                runtime's own heap profile (runtime/pprof) hides them,
- *                unless the whole stack is the runtime's (symbolize.c has
- *                the rules). Each sample has a string label `type`: the
- *                allocated type's name (alloc_types.h), so that
+ * with inlined calls, the stacks as report_stack_locations() gives them:
+ *   heap.pb.gz   allocations (alloc_objects/count, alloc_space/bytes), each
+ *                stack as runtime/pprof writes the runtime's own heap
+ *                profile (symbolizer_profile_stack has the rules: leading
+ *                runtime frames hidden, wrappers elided, the names
+ *                runtime/pprof uses). Each sample has a string label
+ *                `type`: the allocated type's name (alloc_types.h), so that
  *                `pprof -tags` lists bytes per type and `-tagfocus=type=...`
  *                selects one.
  *   stack.pb.gz  stack growths (growths/count, stack_bytes/bytes: bytes added
@@ -37,28 +37,26 @@ struct profile_kind {
 /* Locations of one stack, leaf first, into ids; returns their number. */
 static int add_stack(struct pprof_writer *w, struct symbolizer *sym,
 		     const struct profile_kind *k, const struct stack_count *e,
-		     uint64_t *ids)
+		     uint64_t *ids, uint32_t max)
 {
-	struct stack_view v;
+	struct profile_stack st;
 	uint32_t n = 0;
+	int ret;
 
-	report_stack_view(sym, e, k->alloc_stacks, &v);
-	if (v.len - v.first > MAX_LOCATIONS)
-		v.len = v.first + MAX_LOCATIONS;
-	for (uint32_t i = v.first; i < v.len; i++) {
+	ret = report_stack_locations(sym, e, k->alloc_stacks, &st);
+	if (ret)
+		return ret;
+	for (uint32_t i = 0; i < st.nlocs && n < max; i++) {
+		const struct profile_location *loc = &st.locs[i];
 		struct pprof_line lines[MAX_LINES];
-		const struct gobin_frame *frames;
-		int nf = symbolizer_frames(sym, e->frames[i], v.depth0 + i, &frames);
-		int ret;
+		uint32_t nf = loc->nframes < MAX_LINES ? loc->nframes : MAX_LINES;
 
-		if (nf > MAX_LINES)
-			nf = MAX_LINES;
-		for (int j = 0; j < nf; j++) {
-			lines[j].function = frames[j].function;
-			lines[j].file = frames[j].file ? frames[j].file : "";
-			lines[j].line = frames[j].line;
+		for (uint32_t j = 0; j < nf; j++) {
+			lines[j].function = loc->frames[j].symbol;
+			lines[j].file = loc->frames[j].file ? loc->frames[j].file : "";
+			lines[j].line = loc->frames[j].line;
 		}
-		ret = pprof_add_location(w, e->frames[i], lines, nf, &ids[n]);
+		ret = pprof_add_location(w, loc->pc, lines, nf, &ids[n]);
 		if (ret)
 			return ret;
 		n++;
@@ -90,7 +88,7 @@ static int write_profile(const struct report *r, const struct profile_kind *k, i
 	for (size_t i = 0; !ret && i < t->len; i++) {
 		const struct stack_count *e = &t->entries[i];
 		int64_t values[2] = { (int64_t)e->count, (int64_t)e->bytes };
-		int n = add_stack(w, r->sym, k, e, ids);
+		int n = add_stack(w, r->sym, k, e, ids, sizeof(ids) / sizeof(ids[0]));
 		struct pprof_label type = { .key = "type" };
 
 		if (n < 0) {

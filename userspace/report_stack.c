@@ -6,17 +6,10 @@
  */
 #include "report.h"
 
-void report_stack_view(struct symbolizer *sym, const struct stack_count *e, bool alloc,
-		       struct stack_view *v)
+int report_stack_locations(struct symbolizer *sym, const struct stack_count *e, bool alloc,
+			   struct profile_stack *out)
 {
-	v->first = 0;
-	v->len = e->nframes;
-	v->depth0 = 1;
-	if (!alloc)
-		return;
-	v->len = symbolizer_stack_len(sym, e->frames, e->nframes);
-	v->first = symbolizer_first_user_pc(sym, e->frames, v->len);
-	if (v->first == v->len)
-		v->first = 0;
-	v->depth0 = 0;
+	if (alloc)
+		return symbolizer_profile_stack(sym, e->frames, e->nframes, out);
+	return symbolizer_full_stack(sym, e->frames, e->nframes, 1, out);
 }

@@ -302,6 +302,12 @@ func run(minor int, path string) (string, error) {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "\t{ .minor = %d,\n", minor)
+	// Non-default GOEXPERIMENTs move fields (greenteagc: work.cycles in
+	// go1.25): the version string lists them after " X:" (go1.25.3
+	// X:greenteagc), "-X:" from go1.26 (go1.26.1-X:nogreenteagc).
+	if i := strings.Index(version, "X:"); i > 0 && (version[i-1] == ' ' || version[i-1] == '-') {
+		fmt.Fprintf(&b, "\t  .experiments = %q,\n", version[i+len("X:"):])
+	}
 	for _, grp := range layout {
 		var cols []string
 		for _, f := range grp.fields {

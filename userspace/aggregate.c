@@ -60,6 +60,13 @@ int stack_table_add_at(struct stack_table *t, const uint64_t *frames, uint32_t n
 int stack_table_add_tagged(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
 			   uint64_t tag, uint64_t count, uint64_t bytes, size_t *index)
 {
+	return stack_table_add_limited(t, frames, nframes, tag, count, bytes, index, 0);
+}
+
+int stack_table_add_limited(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
+			    uint64_t tag, uint64_t count, uint64_t bytes, size_t *index,
+			    size_t limit)
+{
 	uint64_t h = hash_frames(frames, nframes, tag);
 	struct stack_count *e;
 	size_t s;
@@ -81,6 +88,8 @@ int stack_table_add_tagged(struct stack_table *t, const uint64_t *frames, uint32
 			return 0;
 		}
 	}
+	if (limit && t->len >= limit)
+		return -ENOSPC;
 	if (t->len == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 256;
 		struct stack_count *entries = realloc(t->entries, cap * sizeof(*entries));
@@ -142,6 +151,32 @@ static void seen(struct aggregate *agg, uint64_t ts)
 		agg->last_ns = ts;
 }
 
+/*
+ * Adds to t within agg->max_stacks distinct stacks: past it, a new stack is
+ * folded (STACK_FOLDED_PC); *folded counts what was. Returns 0 or -ENOMEM.
+ */
+static int add_bounded(struct aggregate *agg, struct stack_table *t, const uint64_t *frames,
+		       uint32_t nframes, uint64_t tag, uint64_t count, uint64_t bytes,
+		       size_t *index, uint64_t *folded)
+{
+	uint64_t fold[FOLD_FRAMES + 1];
+	size_t max = agg->max_stacks;
+	uint32_t n = nframes < FOLD_FRAMES ? nframes : FOLD_FRAMES;
+	int ret;
+
+	ret = stack_table_add_limited(t, frames, nframes, tag, count, bytes, index, max);
+	if (ret != -ENOSPC)
+		return ret;
+	*folded += count;
+	memcpy(fold, frames, n * sizeof(*fold));
+	fold[n++] = STACK_FOLDED_PC;
+	ret = stack_table_add_limited(t, fold, n, tag, count, bytes, index, max + max / 4);
+	if (ret != -ENOSPC)
+		return ret;
+	fold[0] = STACK_FOLDED_PC;
+	return stack_table_add_limited(t, fold, 1, tag, count, bytes, index, 0);
+}
+
 int aggregate_alloc(struct aggregate *agg, uint8_t probe, uint8_t flags, uint64_t size,
 		    uint64_t typ, const uint64_t *frames, uint32_t nframes, uint64_t objects)
 {
@@ -152,8 +187,8 @@ int aggregate_alloc(struct aggregate *agg, uint8_t probe, uint8_t flags, uint64_
 	agg->alloc_bytes += acc.bytes * objects;
 	if (acc.tiny)
 		agg->tiny_objects += objects;
-	return stack_table_add_tagged(&agg->allocs, frames, nframes, typ, objects,
-				      acc.bytes * objects, NULL);
+	return add_bounded(agg, &agg->allocs, frames, nframes, typ, objects,
+			   acc.bytes * objects, NULL, &agg->folded_objects);
 }
 
 int aggregate_gc_start(struct aggregate *agg, uint64_t ts, uint32_t cycle, uint32_t trigger)
@@ -249,7 +284,8 @@ int aggregate_morestack(struct aggregate *agg, uint64_t ts, uint64_t g, uint64_t
 	int err;
 
 	seen(agg, ts);
-	err = stack_table_add_at(&agg->morestacks, frames, nframes, 1, 0, &stack);
+	err = add_bounded(agg, &agg->morestacks, frames, nframes, 0, 1, 0, &stack,
+			  &agg->folded_events);
 	if (err)
 		return err;
 	if ((agg->pending_used + 1) * 2 > agg->pending_slots) {
@@ -312,8 +348,8 @@ int aggregate_copystack(struct aggregate *agg, uint64_t ts, uint64_t g,
 
 		ev.goid = p->goid;
 		p->waiting = false;
-		err = stack_table_add_at(&agg->growths, st->frames, st->nframes, 1,
-					 new_size - old_size, &index);
+		err = add_bounded(agg, &agg->growths, st->frames, st->nframes, 0, 1,
+				  new_size - old_size, &index, &agg->folded_events);
 	}
 	if (err)
 		return err;

@@ -25,6 +25,16 @@ struct stack_count {
 	uint64_t bytes;
 };
 
+/*
+ * The PC of the frame that marks a folded stack: past the distinct-stack
+ * bound (aggregate.max_stacks), a new stack keeps only its innermost
+ * FOLD_FRAMES frames and this one after them; past a quarter more, only
+ * this one. Never a real PC (the zero page is never mapped).
+ */
+#define STACK_FOLDED_PC 0x1
+#define FOLD_FRAMES 8
+#define FOLDED_FUNCTION "[folded stacks]"
+
 struct stack_table {
 	struct stack_count *entries;	/* dense, in insertion order */
 	size_t len, cap;
@@ -83,6 +93,12 @@ struct aggregate {
 	size_t pending_used, pending_slots;
 	uint64_t first_ns, last_ns;	/* timestamps of the first and last event */
 	uint64_t bad_events;		/* malformed ring buffer records */
+	/* Bounded memory: distinct stacks per table (0: no bound), and what
+	 * went past it (see STACK_FOLDED_PC). */
+	size_t max_stacks;
+	uint64_t folded_objects;	/* allocations counted on a folded stack */
+	uint64_t folded_events;		/* morestacks and growths likewise */
+	uint64_t memory_failures;	/* events dropped: out of memory (counted) */
 };
 
 void aggregate_init(struct aggregate *agg, int go_minor);
@@ -108,6 +124,11 @@ int stack_table_add(struct stack_table *t, const uint64_t *frames, uint32_t nfra
 int stack_table_add_at(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
 		       uint64_t count, uint64_t bytes, size_t *index);
 /* The same for the entry of (stack, tag); index may be NULL. */
+/* As stack_table_add_tagged, but a new stack past limit entries (0: no
+ * limit) is not added: -ENOSPC. */
+int stack_table_add_limited(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
+			    uint64_t tag, uint64_t count, uint64_t bytes, size_t *index,
+			    size_t limit);
 int stack_table_add_tagged(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
 			   uint64_t tag, uint64_t count, uint64_t bytes, size_t *index);
 void stack_table_free(struct stack_table *t);

@@ -4,6 +4,7 @@
  * their type's length (a short or unknown record is counted, never trusted),
  * and the allocation counts kept in BPF maps. Feeds the aggregate.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -72,6 +73,12 @@ int events_handle(void *ctx, void *data, size_t len)
 	default:
 		goto bad;
 	}
+	/* Out of memory: this event is lost, counted; the trace goes on and
+	 * its outputs are still written. */
+	if (ret == -ENOMEM) {
+		agg->memory_failures++;
+		ret = 0;
+	}
 	return ret;
 bad:
 	agg->bad_events++;
@@ -84,6 +91,7 @@ int events_alloc_count(void *ctx, const struct alloc_key *key, const struct user
 	const struct alloc_reader *rd = ctx;
 	uint8_t flags = key->flags & ALLOC_F_SCAN;
 	static const struct user_stack none;
+	int ret;
 
 	/* Counted without a stack (STACK_ID_NONE: reported by the probes'
 	 * counter), or whose frames are missing, which never should be. */
@@ -105,6 +113,12 @@ int events_alloc_count(void *ctx, const struct alloc_key *key, const struct user
 			rd->agg->bad_events++;
 		}
 	}
-	return aggregate_alloc(rd->agg, key->probe, flags, key->size, key->typ,
-			       (const uint64_t *)stack->frames, stack->nframes, objects);
+	ret = aggregate_alloc(rd->agg, key->probe, flags, key->size, key->typ,
+			      (const uint64_t *)stack->frames, stack->nframes, objects);
+	if (ret == -ENOMEM) {
+		/* Counted in the totals above; the stack entry is lost. */
+		rd->agg->memory_failures++;
+		ret = 0;
+	}
+	return ret;
 }

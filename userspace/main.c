@@ -42,6 +42,7 @@
 #include "target_code.h"
 
 #define EXIT_BAD_INPUT 2
+#define DEFAULT_MAX_STACKS 65536	/* per table: ~20 MiB of stacks at most */
 
 static struct env {
 	pid_t pid;
@@ -53,10 +54,12 @@ static struct env {
 	bool repair;
 	int top;
 	uint32_t stack_storage;
+	size_t max_stacks;
 	char **command;
 } env = {
 	.mode = "exact",
 	.top = 10,
+	.max_stacks = DEFAULT_MAX_STACKS,
 };
 
 const char *argp_program_version = "gomemtrace 0.1.0";
@@ -78,7 +81,7 @@ static const char doc[] =
 
 #define OPT_REPAIR 1000
 
-enum { OPT_STACK_STORAGE = 0x100 };
+enum { OPT_STACK_STORAGE = 0x100, OPT_MAX_STACKS };
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0,
@@ -92,6 +95,10 @@ static const struct argp_option opts[] = {
 	{ "mode", 'm', "MODE", 0,
 	  "exact: every allocation, with its stack (default)", 0 },
 	{ "top", 't', "N", 0, "Sites and cycles listed in the text report (default 10)", 0 },
+	{ "max-stacks", OPT_MAX_STACKS, "N", 0,
+	  "Distinct stacks kept per table (default 65536): bounds the tracer's "
+	  "memory; past it, new stacks keep their 8 innermost frames, marked "
+	  "[folded stacks], and are counted", 0 },
 	{ "stack-storage-size", OPT_STACK_STORAGE, "N", 0,
 	  "Distinct allocation stacks counted in the kernel (default 16384); "
 	  "allocations beyond it are sent to user space, not lost", 0 },
@@ -153,6 +160,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (strcmp(arg, "exact"))
 			die_input("unknown mode: '%s' (modes: exact)", arg);
 		env.mode = arg;
+		break;
+	case OPT_MAX_STACKS:
+		env.max_stacks = parse_long(arg, "--max-stacks", 16, 1L << 26);
 		break;
 	case OPT_STACK_STORAGE:
 		env.stack_storage = parse_long(arg, "--stack-storage-size", 1, 1 << 22);
@@ -589,6 +599,7 @@ int main(int argc, char **argv)
 	if (env.verbose)
 		print_plan(&plan, rep.exe);
 	aggregate_init(&agg, gobin_go_minor(bin));
+	agg.max_stacks = env.max_stacks;
 	if (env.repair) {
 		exit_code = repair(&plan, layout);
 		goto cleanup;
@@ -719,7 +730,7 @@ int main(int argc, char **argv)
 	rep.mode = env.mode;
 	rep.agg = &agg;
 	rep.bin = bin;
-	rep.lost_events = memtrace_lost_events(mt) + agg.bad_events;
+	rep.lost_events = memtrace_lost_events(mt) + agg.bad_events + agg.memory_failures;
 	rep.lost_stacks = memtrace_lost_stacks(mt);
 	collect_cost(mt, &plan, &rep.cost);
 	/* Allocations counted without their stack (a preempted run held the
@@ -741,6 +752,12 @@ int main(int argc, char **argv)
 	if (ret) {
 		fprintf(stderr, "gomemtrace: %s\n", strerror(-ret));
 		goto cleanup;
+	}
+	{
+		struct rusage ru;
+
+		if (!getrusage(RUSAGE_SELF, &ru))
+			rep.cost.tracer_peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024;
 	}
 	/* The text report first: a failed file write must not cost it. */
 	if (!env.quiet) {

@@ -30,6 +30,8 @@ struct report_cost {
 	 * runs and their time, when kernel.bpf_stats_enabled was 1 (else 0). */
 	uint64_t bpf_runs[PROBE_ROLE_MAX], bpf_run_ns[PROBE_ROLE_MAX];
 	const struct probe_plan *plan;	/* where each probe sat */
+	uint64_t tracer_peak_rss_bytes;	/* gomemtrace's peak resident memory,
+					 * before writing the outputs */
 };
 
 struct report {

@@ -282,6 +282,12 @@ int report_write_json(const struct report *r, int fd)
 	fprintf(f, "%s], \"log_dropped\": %llu},\n", agg->growth_log_len ? "\n    " : "",
 		(unsigned long long)agg->growth_log_dropped);
 	write_cost(f, &r->cost);
+	fprintf(f, "  \"limits\": {\"max_stacks\": %zu, \"folded_objects\": %llu,"
+		" \"folded_events\": %llu, \"memory_failures\": %llu,"
+		" \"tracer_peak_rss_bytes\": %llu},\n",
+		agg->max_stacks, (unsigned long long)agg->folded_objects,
+		(unsigned long long)agg->folded_events, (unsigned long long)agg->memory_failures,
+		(unsigned long long)r->cost.tracer_peak_rss_bytes);
 	fprintf(f, "  \"lost_events\": %llu,\n  \"lost_stacks\": %llu,\n",
 		(unsigned long long)r->lost_events, (unsigned long long)r->lost_stacks);
 	write_leftovers(f, r);

@@ -88,6 +88,14 @@ void report_print_text(const struct report *r, FILE *out, int top)
 	}
 
 	print_cost(&r->cost, out);
+	if (agg->folded_objects || agg->folded_events)
+		fprintf(out, "Past %zu distinct stacks: %llu allocations and %llu stack events on "
+			"folded stacks (--max-stacks)\n", agg->max_stacks,
+			(unsigned long long)agg->folded_objects,
+			(unsigned long long)agg->folded_events);
+	if (agg->memory_failures)
+		fprintf(out, "Out of memory: %llu events lost\n",
+			(unsigned long long)agg->memory_failures);
 	fprintf(out, "\nLost events: %llu", (unsigned long long)r->lost_events);
 	if (r->lost_stacks)
 		fprintf(out, ", stacks not walked: %llu", (unsigned long long)r->lost_stacks);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggregate.h"
 #include "symbolize.h"
 
 #define MAX_INLINE_FRAMES 32
@@ -32,6 +33,8 @@ struct symbolizer {
 	size_t stack_frames_cap, stack_frame_pc_cap, stack_locs_cap;
 };
 
+static const struct gobin_frame folded_frame = { .function = FOLDED_FUNCTION,
+						 .symbol = FOLDED_FUNCTION, .file = "" };
 static const struct gobin_frame unknown_frame = { .function = UNKNOWN_FUNCTION,
 						  .symbol = UNKNOWN_FUNCTION,
 						  .file = "", .line = 0 };
@@ -110,6 +113,10 @@ int symbolizer_frames(struct symbolizer *s, uint64_t pc, uint32_t depth,
 	struct pc_entry *e;
 	int n;
 
+	if (pc == STACK_FOLDED_PC) {
+		*frames = &folded_frame;
+		return 1;
+	}
 	if ((s->used + 1) * 2 > s->nslots && grow(s))
 		goto unknown;
 	e = slot_for(s->slots, s->nslots, key);

@@ -457,6 +457,7 @@ int gobin_symbolize(const struct gobin *bin, uint64_t pc,
 		fr->file = file;
 		fr->line = line > 0 ? (uint32_t)line : 0;
 		fr->func_entry = f.entry;
+		fr->pc = pc;
 		fr->wrapper = bin->wrapper_funcid >= 0 &&
 			      (inlined ? call.funcid : f.funcid) == bin->wrapper_funcid;
 		if (!inlined)

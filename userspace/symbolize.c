@@ -29,8 +29,9 @@ struct symbolizer {
 	 * the PC index each came from */
 	struct gobin_frame *stack_frames;
 	uint32_t *stack_frame_pc;
+	bool *stack_frame_inner;	/* the innermost frame of its PC */
 	struct profile_location *stack_locs;
-	size_t stack_frames_cap, stack_frame_pc_cap, stack_locs_cap;
+	size_t stack_frames_cap, stack_frame_pc_cap, stack_frame_inner_cap, stack_locs_cap;
 };
 
 static const struct gobin_frame folded_frame = { .function = FOLDED_FUNCTION,
@@ -68,6 +69,7 @@ void symbolizer_free(struct symbolizer *s)
 	free(s->slots);
 	free(s->stack_frames);
 	free(s->stack_frame_pc);
+	free(s->stack_frame_inner);
 	free(s->stack_locs);
 	free(s);
 }
@@ -243,6 +245,9 @@ int symbolizer_profile_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t
 		if (!ret)
 			ret = reserve((void **)&s->stack_frame_pc, &s->stack_frame_pc_cap, n + nf,
 				      sizeof(*s->stack_frame_pc));
+		if (!ret)
+			ret = reserve((void **)&s->stack_frame_inner, &s->stack_frame_inner_cap,
+				      n + nf, sizeof(*s->stack_frame_inner));
 		if (ret)
 			return ret;
 		for (int j = 0; j < nf; j++) {
@@ -253,6 +258,7 @@ int symbolizer_profile_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t
 			if (elide)
 				continue;
 			s->stack_frames[n] = *f;
+			s->stack_frame_inner[n] = j == 0;
 			s->stack_frame_pc[n++] = i;
 		}
 	}
@@ -287,8 +293,14 @@ int symbolizer_profile_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t
 		if (ret)
 			return ret;
 		out->locs = s->stack_locs;
+		/* A PC whose inner frames were left out (skipped or elided)
+		 * stands, as in the runtime's record, for the call site of its
+		 * first frame kept (uf.pc + 1 in tracebackPCs): a return
+		 * address there, so that readers find that frame at pc - 1. */
 		out->locs[nlocs++] = (struct profile_location){
-			.pc = pcs[i], .frames = &s->stack_frames[k], .nframes = 1 };
+			.pc = s->stack_frame_inner[k] ? pcs[i]
+						      : s->stack_frames[k].pc + s->bias + 1,
+			.frames = &s->stack_frames[k], .nframes = 1 };
 	}
 	out->locs = s->stack_locs;
 	out->nlocs = nlocs;

@@ -58,7 +58,9 @@ uint32_t symbolizer_stack_len(struct symbolizer *s, const uint64_t *pcs, uint32_
  */
 struct profile_location {
 	uint64_t pc;				/* as walked: a return address but
-						 * at depth 0 */
+						 * at depth 0; where the PC's inner
+						 * frames were left out, its first
+						 * kept frame's call site + 1 */
 	const struct gobin_frame *frames;	/* innermost first */
 	uint32_t nframes;
 };

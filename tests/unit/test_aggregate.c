@@ -186,8 +186,47 @@ static void test_prologue(void)
 	CHECK(ret == -ENOENT, "truncated prologue is never read past its end", "ret %d", ret);
 }
 
+/* Past max_stacks, new stacks are folded: the table stays bounded, the
+ * totals stay exact, and what was folded is counted. */
+static void test_bounded(void)
+{
+	struct aggregate agg;
+	uint64_t frames[20], objects = 0;
+	size_t folded_entries = 0;
+	bool innermost_kept = true;
+
+	aggregate_init(&agg, 127);
+	agg.max_stacks = 100;
+	for (uint64_t i = 0; i < 5000; i++) {
+		for (int f = 0; f < 20; f++)
+			frames[f] = 0x401000 + f * 0x10 + (f == 19 ? i : 0);
+		aggregate_alloc(&agg, ALLOC_PROBE_NOSCAN, 0, 64, 0, frames, 20, 2);
+	}
+	for (size_t i = 0; i < agg.allocs.len; i++) {
+		const struct stack_count *e = &agg.allocs.entries[i];
+
+		objects += e->count;
+		if (e->frames[e->nframes - 1] == STACK_FOLDED_PC) {
+			folded_entries++;
+			if (e->nframes > 1 && e->frames[0] != 0x401000)
+				innermost_kept = false;
+		}
+	}
+	CHECK(agg.allocs.len <= 100 + 100 / 4 + 1, "bounded: at most max_stacks * 1.25 + 1 stacks",
+	      "%zu", agg.allocs.len);
+	CHECK(objects == 10000 && agg.alloc_objects == 10000 && agg.alloc_bytes == 10000 * 64,
+	      "bounded: every object counted", "%llu in stacks, %llu in totals",
+	      (unsigned long long)objects, (unsigned long long)agg.alloc_objects);
+	CHECK(agg.folded_objects == (5000 - 100) * 2 && folded_entries >= 1 && innermost_kept,
+	      "bounded: folded objects counted, innermost frames kept",
+	      "folded %llu, %zu folded entries", (unsigned long long)agg.folded_objects,
+	      folded_entries);
+	aggregate_free(&agg);
+}
+
 int main(void)
 {
+	test_bounded();
 	test_stack_table();
 	test_sizes();
 	test_gc_pairing();

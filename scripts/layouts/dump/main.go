@@ -89,6 +89,8 @@ var (
 	work   = vartyp("runtime.work")
 	mstats = vartyp("runtime.memstats")
 	gcCtl  = typ("runtime.gcControllerState")
+	hstats = typ("runtime.consistentHeapStats")
+	hdelta = typ("runtime.heapStatsDelta")
 )
 
 // The order and names here are those of struct go_layout in
@@ -121,6 +123,20 @@ var layout = []group{
 		one("memstats_numgc", mstats, "numgc", 4),
 	}, sizes: []sizeSpec{{"memstats_size", mstats}}},
 	{fields: []fieldSpec{
+		one("memstats_heap_stats", mstats, "heapStats", 0),
+		one("memstats_gc_cpu_fraction", mstats, "gc_cpu_fraction", 8),
+	}},
+	{fields: []fieldSpec{
+		one("heap_stats_stats", hstats, "stats", 0),
+		one("heap_stats_gen", hstats, "gen", 4),
+	}, sizes: []sizeSpec{{"heap_delta_size", hdelta}}},
+	{fields: []fieldSpec{
+		one("heap_delta_tiny_alloc_count", hdelta, "tinyAllocCount", 8),
+		one("heap_delta_large_alloc", hdelta, "largeAlloc", 8),
+		one("heap_delta_large_alloc_count", hdelta, "largeAllocCount", 8),
+		one("heap_delta_small_alloc_count", hdelta, "smallAllocCount", 0),
+	}},
+	{fields: []fieldSpec{
 		one("gc_controller_heap_marked", gcCtl, "heapMarked", 8),
 		one("gc_controller_heap_live", gcCtl, "heapLive", 8),
 		opt("gc_controller_heap_minimum", gcCtl, "heapMinimum", 8),
@@ -133,6 +149,13 @@ var layout = []group{
 	{fields: []fieldSpec{
 		opt("gc_controller_triggered", gcCtl, "triggered", 8),
 		opt("gc_controller_last_heap_goal", gcCtl, "lastHeapGoal", 8),
+		opt("gc_controller_sweep_dist_min_trigger", gcCtl, "sweepDistMinTrigger", 8),
+	}},
+	{fields: []fieldSpec{
+		opt("gc_controller_heap_free", gcCtl, "heapFree", 8),
+		opt("gc_controller_total_alloc", gcCtl, "totalAlloc", 8),
+		opt("gc_controller_total_free", gcCtl, "totalFree", 8),
+		opt("gc_controller_mapped_ready", gcCtl, "mappedReady", 8),
 	}},
 }
 

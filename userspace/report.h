@@ -8,6 +8,7 @@
 #ifndef GOMEMTRACE_REPORT_H
 #define GOMEMTRACE_REPORT_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -16,6 +17,7 @@
 #include "gobinary.h"
 #include "memtrace_types.h"
 #include "probe_plan.h"
+#include "runtime_state.h"
 #include "sites.h"
 #include "symbolize.h"
 
@@ -28,6 +30,19 @@ struct report_cost {
 	 * runs and their time, when kernel.bpf_stats_enabled was 1 (else 0). */
 	uint64_t bpf_runs[PROBE_ROLE_MAX], bpf_run_ns[PROBE_ROLE_MAX];
 	const struct probe_plan *plan;	/* where each probe sat */
+};
+
+/* start_err when the tracer launched the target: the state was not read at
+ * the start (the Go runtime had not started), it starts from zero. */
+#define RUNTIME_STATE_LAUNCHED (-ECHILD)
+
+/* The runtime's own state (userspace/target/runtime_state.h) read when the
+ * trace started (after attaching) and when it stopped (before detaching,
+ * while the target was alive); *_err is 0 when read, else a negative errno
+ * or RUNTIME_STATE_LAUNCHED. */
+struct report_runtime {
+	int start_err, stop_err;
+	struct runtime_state start, stop;
 };
 
 struct report {
@@ -47,6 +62,7 @@ struct report {
 	const struct gobin *bin;
 	struct symbolizer *sym;
 	uint64_t load_bias;
+	struct report_runtime runtime;
 };
 
 void report_print_text(const struct report *r, FILE *out, int top);

@@ -115,6 +115,12 @@ static const struct field_spec field_specs[] = {
 	  { { W_ABI_TYPE, "PtrBytes" }, { W_RT_TYPE, "ptrdata" } }, 2, 8, 0, false },
 	{ "work_cycles", OFF(work_cycles), { { W_WORK, "cycles" } }, 1, 0,
 	  OFF(work_cycles_size), false },
+	{ "work_cpu_stats_gc_total", OFF(work_cpu_stats_gc_total),
+	  { { W_WORK, "cpuStats.gcTotalTime" }, { W_WORK, "cpuStats.GCTotalTime" } }, 2, 8, 0,
+	  true },
+	{ "work_cpu_stats_total", OFF(work_cpu_stats_total),
+	  { { W_WORK, "cpuStats.totalTime" }, { W_WORK, "cpuStats.TotalTime" } }, 2, 8, 0,
+	  true },
 	ONE(memstats_numgc, W_MEMSTATS, "numgc", 4),
 	ANY(memstats_heap_stats, W_MEMSTATS, "heapStats"),
 	ONE(memstats_gc_cpu_fraction, W_MEMSTATS, "gc_cpu_fraction", 8),
@@ -158,6 +164,7 @@ static const struct go_layout_field layout_fields[] = {
 	FIELD(mspan_elemsize),
 	FIELD(type_size), FIELD(type_ptrdata),
 	FIELD(work_cycles), FIELD(work_cycles_size), FIELD(work_size),
+	FIELD(work_cpu_stats_gc_total), FIELD(work_cpu_stats_total),
 	FIELD(memstats_numgc), FIELD(memstats_size),
 	FIELD(memstats_heap_stats), FIELD(memstats_heap_stats_size),
 	FIELD(memstats_gc_cpu_fraction),
@@ -517,12 +524,20 @@ static int read_field(const struct index *ix, const struct field_spec *f,
 {
 	char what[64] = "";
 	uint64_t off = 0, size = 0;
-	bool found = false;
+	bool found = false, any_struct = false;
 	Dwarf_Die st;
-	int ret, c;
+	int ret, c, last = 0;
 
+	/* The first candidate whose struct exists and has the path. */
 	for (c = 0; c < f->ncands; c++) {
 		ret = lookup(ix, f->cands[c].in, &st, &found, err, errlen);
+		if (ret)
+			return ret;
+		if (!found)
+			continue;
+		any_struct = true;
+		last = c;
+		ret = field_at(&st, f->cands[c].path, &off, &size, &found, err, errlen);
 		if (ret)
 			return ret;
 		if (found)
@@ -530,12 +545,11 @@ static int read_field(const struct index *ix, const struct field_spec *f,
 	}
 	if (found) {
 		where_name(f->cands[c].in, what, sizeof(what));
-		ret = field_at(&st, f->cands[c].path, &off, &size, &found, err, errlen);
-		if (ret)
-			return ret;
-		if (!found && !f->optional) {
+	} else if (any_struct) {
+		if (!f->optional) {
+			where_name(f->cands[last].in, what, sizeof(what));
 			set_err(err, errlen, "required field %s (%s.%s) is missing",
-				f->name, what, f->cands[c].path);
+				f->name, what, f->cands[last].path);
 			return -ENOMSG;
 		}
 	} else if (!f->optional) {

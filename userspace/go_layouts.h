@@ -46,6 +46,9 @@ struct go_layout {
 	uint32_t work_cycles;			/* uint32 (1.19), atomic.Uint32 */
 	uint32_t work_cycles_size;
 	uint32_t work_size;			/* the whole variable, for the record */
+	/* work.cpuStats (go1.20+; fields exported in go1.25), optional */
+	uint32_t work_cpu_stats_gc_total;	/* gcTotalTime / GCTotalTime, int64 ns */
+	uint32_t work_cpu_stats_total;		/* totalTime / TotalTime, int64 ns */
 
 	/* the variable runtime.memstats (type runtime.mstats) */
 	uint32_t memstats_numgc;		/* uint32 */

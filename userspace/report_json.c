@@ -214,6 +214,10 @@ static void write_runtime_state(FILE *f, const struct runtime_state *s)
 		fprintf(f, ", \"gc_cpu_fraction\": %.17g", s->gc_cpu_fraction);
 	else
 		fputs(", \"gc_cpu_fraction\": null", f);
+	fputs(", ", f);
+	json_u64_or_null(f, "gc_cpu_ns", s->have_gc_cpu_time, (uint64_t)s->gc_cpu_ns);
+	fputs(", ", f);
+	json_u64_or_null(f, "total_cpu_ns", s->have_gc_cpu_time, (uint64_t)s->total_cpu_ns);
 	fputs(",\n      \"heap_stats\": ", f);
 	if (!s->have_memstats) {
 		fputs("null}", f);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "probe_plan.h"
 #include "runtime_state.h"
 #include "sizeclass.h"
 #include "target_maps.h"
@@ -266,6 +267,11 @@ int runtime_state_locate(const struct gobin *bin, const struct go_layout *layout
 	if (!gobin_symbol_addr(bin, "runtime.gcController", &addr) ||
 	    !runtime_state_find_gc_controller(bin, &addr))
 		out->gc_controller = addr;
+	if (!gobin_symbol_addr(bin, "runtime.work", &addr))
+		out->work = addr;
+	else if (go_layout_has(layout->work_cycles) &&
+		 !probe_plan_find_work_cycles(bin, &addr) && addr > layout->work_cycles)
+		out->work = addr - layout->work_cycles;
 	return 0;
 }
 
@@ -387,6 +393,26 @@ static int read_gc_controller(pid_t pid, uint64_t addr, int minor, const struct 
 	return 0;	/* torn every time: goal unknown */
 }
 
+static int read_cpu_stats(pid_t pid, uint64_t addr, const struct go_layout *l,
+			  struct runtime_state *out)
+{
+	uint64_t v;
+	int ret;
+
+	if (!go_layout_has(l->work_cpu_stats_gc_total) || !go_layout_has(l->work_cpu_stats_total))
+		return 0;	/* go1.19: no cpuStats */
+	ret = target_mem_read(pid, addr + l->work_cpu_stats_gc_total, &v, sizeof(v));
+	if (ret)
+		return ret;
+	out->gc_cpu_ns = (int64_t)v;
+	ret = target_mem_read(pid, addr + l->work_cpu_stats_total, &v, sizeof(v));
+	if (ret)
+		return ret;
+	out->total_cpu_ns = (int64_t)v;
+	out->have_gc_cpu_time = true;
+	return 0;
+}
+
 int runtime_state_read(pid_t pid, uint64_t load_bias, const struct gobin *bin,
 		       const struct go_layout *layout, struct runtime_state *out)
 {
@@ -395,12 +421,14 @@ int runtime_state_read(pid_t pid, uint64_t load_bias, const struct gobin *bin,
 
 	memset(out, 0, sizeof(*out));
 	runtime_state_locate(bin, layout, &addrs);
-	if (!addrs.memstats && !addrs.gc_controller)
+	if (!addrs.memstats && !addrs.gc_controller && !addrs.work)
 		return -ENOENT;
 	if (addrs.memstats)
 		ret = read_memstats(pid, addrs.memstats + load_bias, layout, out);
 	if (!ret && addrs.gc_controller)
 		ret = read_gc_controller(pid, addrs.gc_controller + load_bias, minor, layout, out);
+	if (!ret && addrs.work)
+		ret = read_cpu_stats(pid, addrs.work + load_bias, layout, out);
 	return ret;
 }
 

@@ -23,6 +23,7 @@
 
 /* Link-time addresses of the runtime's globals; 0 when unknown. */
 struct runtime_addrs {
+	uint64_t work;			/* runtime.work (type workType) */
 	uint64_t memstats;		/* runtime.memstats (type mstats) */
 	uint64_t gc_controller;		/* runtime.gcController */
 };
@@ -74,14 +75,24 @@ struct runtime_state {
 	int32_t gc_percent;		/* GOGC, -1 when off */
 	bool have_memory_limit;
 	int64_t memory_limit;		/* bytes, math.MaxInt64 when unset */
+
+	/* work.cpuStats (go1.20+), as of the last GC's end (runtime/mgc.go
+	 * updates it in gcMarkTermination): runtime/metrics'
+	 * /cpu/classes/gc/total:cpu-seconds and /cpu/classes/total:cpu-seconds
+	 * (runtime/metrics.go, cpuStatsAggregate.compute), in ns. */
+	bool have_gc_cpu_time;
+	int64_t gc_cpu_ns;		/* cpuStats.gcTotalTime / GCTotalTime */
+	int64_t total_cpu_ns;		/* cpuStats.totalTime / TotalTime */
 };
 
 /*
- * Where runtime.memstats and runtime.gcController are: their ELF symbols,
+ * Where runtime.memstats, runtime.gcController and runtime.work are: their
+ * ELF symbols,
  * else (stripped) from gcMarkTermination's `memstats.numgc++` (INCL
  * rel32(%rip), checked by its MOVSD store to memstats.gc_cpu_fraction) and
  * from gcStart's `LEAQ gcController(%rip), AX` before it calls
- * (*gcControllerState).startCycle. Fields stay 0 when not found. Returns 0.
+ * (*gcControllerState).startCycle, and runtime.work from work.cycles
+ * (probe_plan_find_work_cycles). Fields stay 0 when not found. Returns 0.
  */
 int runtime_state_locate(const struct gobin *bin, const struct go_layout *layout,
 			 struct runtime_addrs *out);

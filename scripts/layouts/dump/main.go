@@ -120,6 +120,12 @@ var layout = []group{
 		one("work_cycles", work, "cycles", 0),
 	}, sizes: []sizeSpec{{"work_size", work}}},
 	{fields: []fieldSpec{
+		{cname: "work_cpu_stats_gc_total", width: 8, optional: true, cands: []candidate{
+			{work, "cpuStats.gcTotalTime"}, {work, "cpuStats.GCTotalTime"}}},
+		{cname: "work_cpu_stats_total", width: 8, optional: true, cands: []candidate{
+			{work, "cpuStats.totalTime"}, {work, "cpuStats.TotalTime"}}},
+	}},
+	{fields: []fieldSpec{
 		one("memstats_numgc", mstats, "numgc", 4),
 	}, sizes: []sizeSpec{{"memstats_size", mstats}}},
 	{fields: []fieldSpec{
@@ -257,21 +263,23 @@ func fieldAt(st *dwarf.StructType, path string) (off, size int64, found bool, er
 	return 0, 0, false, nil
 }
 
+// field reads the first candidate whose struct exists and has the path
+// (runtime.cpuStats' fields were exported in go1.25: one struct, two paths).
 func (ix *index) field(f fieldSpec) (off, size int64, found bool, where string, err error) {
+	var names []string
 	for _, c := range f.cands {
 		st, err := ix.lookup(c.in)
 		if err != nil {
 			return 0, 0, false, "", err
 		}
+		names = append(names, c.in.String()+"."+c.path)
 		if st == nil {
 			continue
 		}
 		off, size, found, err := fieldAt(st, c.path)
-		return off, size, found, c.in.String() + "." + c.path, err
-	}
-	var names []string
-	for _, c := range f.cands {
-		names = append(names, c.in.String())
+		if err != nil || found {
+			return off, size, found, c.in.String() + "." + c.path, err
+		}
 	}
 	return 0, 0, false, strings.Join(names, " or "), nil
 }

@@ -7,7 +7,8 @@
 // ReadMemStats into a preallocated struct (it stops the world and flushes
 // every mcache, so heapStats is exact at that point), then "ready\n" written
 // and a block on stdin, both by raw syscalls on preallocated buffers: no
-// allocation happens between the snapshot and the tracer's read. When a line
+// allocation happens between the snapshot and the tracer's read. It also
+// reads runtime/metrics' GC CPU seconds just before ReadMemStats. When a line
 // arrives the snapshot is printed as one JSON line ("stats {...}") and the
 // next phase runs. After the last phase and line it exits.
 package main
@@ -17,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"syscall"
 )
 
@@ -26,11 +28,17 @@ var (
 	tiny  []*uint32
 	snap  runtime.MemStats
 	ready = []byte("ready\n")
+	// GC CPU time as runtime/metrics reports it (go1.20+; KindBad in
+	// go1.19). work.cpuStats changes only when a cycle ends, so reading it
+	// before ReadMemStats gives the value at the hold.
+	cpu = []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"},
+		{Name: "/cpu/classes/total:cpu-seconds"}}
 	line  = make([]byte, 4096)
 )
 
 func hold() {
 	runtime.GC()
+	metrics.Read(cpu)
 	runtime.ReadMemStats(&snap)
 	syscall.Write(1, ready)
 	for {
@@ -42,7 +50,14 @@ func hold() {
 			break
 		}
 	}
+	seconds := func(s metrics.Sample) interface{} {
+		if s.Value.Kind() != metrics.KindFloat64 {
+			return nil
+		}
+		return s.Value.Float64()
+	}
 	out, err := json.Marshal(map[string]interface{}{
+		"GCCPUSeconds": seconds(cpu[0]), "TotalCPUSeconds": seconds(cpu[1]),
 		"NumGC": snap.NumGC, "NextGC": snap.NextGC, "Mallocs": snap.Mallocs,
 		"TotalAlloc": snap.TotalAlloc, "GCCPUFraction": snap.GCCPUFraction,
 		"HeapAlloc": snap.HeapAlloc,

@@ -11,7 +11,8 @@
 /*
  * The load bias of bin in process pid (run-time address = link-time address
  * + bias): 0 for a fixed-address executable; for a PIE, the start of the
- * mapping of /proc/PID/exe (same device and inode) at file offset 0, minus
+ * mapping of /proc/PID/exe (same device and inode, or same path: overlayfs
+ * maps show the lower file's) at file offset 0, minus
  * gobin_first_load_vaddr(bin). Returns 0, or -ESRCH (process gone), -ENOENT
  * (no such mapping: not exec'd yet, or another binary), another -errno.
  */

@@ -36,6 +36,11 @@ __u64 lost_stacks = 0;
 __u64 load_bias = 0;
 __u32 load_bias_known = 0;
 
+/* Set by user space (through the .bss mmap) while the probes are being
+ * attached and from the stop on: every program returns at once, so a trace
+ * covers exactly [start, stop] whatever the detach costs. */
+__u32 tracing_stopped = 0;
+
 /*
  * 4 MiB: at ~20 us per trap, two CPUs produce at most ~15 MB/s of records,
  * and the consumer is woken every 256 KiB. User space maps the buffer twice
@@ -81,21 +86,77 @@ static __always_inline void count(__u32 counter)
 		(*c)++;
 }
 
-/* Per-CPU scratch space: events with stacks are too large for the BPF stack. */
+/* Allocation counts cached per CPU (struct alloc_cache_slot). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ALLOC_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct alloc_cache_slot);
+} alloc_cache SEC(".maps");
+
+/*
+ * Stack words are read in chunks: one user read costs ~40 ns here whatever
+ * its size up to a few hundred bytes, and callers' frames are usually close
+ * together, so a chunk holds several frame records. 1 KiB (measured: 512
+ * bytes and 2 KiB cost more and the same).
+ */
+#define CHUNK_WORDS 128
+
+struct stack_chunk {
+	__u64 base;		/* user address of w[0]; 0: nothing loaded */
+	__u64 len;		/* valid words */
+	__u64 w[CHUNK_WORDS];
+};
+
+/*
+ * Per-CPU working space of one run: events with stacks are too large for
+ * the BPF stack. A run can be preempted on a preemptible kernel, and another
+ * run of ours then start on the same CPU: busy says the space is taken.
+ */
 union scratch_event {
 	struct alloc_event alloc;
 	struct morestack_event morestack;
+};
+
+struct scratch {
+	__u64 busy;
+	struct stack_chunk chunk;
+	union scratch_event ev;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, union scratch_event);
+	__type(value, struct scratch);
 } scratch SEC(".maps");
+
+/* This CPU's scratch space, or NULL if a preempted run of ours holds it.
+ * Every non-NULL return is paired with scratch_put(). */
+static __always_inline struct scratch *scratch_get(void)
+{
+	__u32 zero = 0;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (!sc)
+		return NULL;
+	if (__sync_fetch_and_add(&sc->busy, 1)) {
+		__sync_fetch_and_add(&sc->busy, -1);
+		return NULL;
+	}
+	return sc;
+}
+
+static __always_inline void scratch_put(struct scratch *sc)
+{
+	__sync_fetch_and_add(&sc->busy, -1);
+}
+
 
 static __always_inline bool wanted(void)
 {
+	if (tracing_stopped)
+		return false;
 	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
 }
 
@@ -142,37 +203,60 @@ static __always_inline __u64 read_user_u64(__u64 addr)
 	return val;
 }
 
-struct frame_record {
-	__u64 next;	/* caller's frame pointer */
-	__u64 ret;	/* return address into the caller */
-};
+/* Loads the words at addr: a whole chunk, or only the 16 bytes of one frame
+ * record where the chunk would run into unmapped memory (the top of a
+ * thread's own stack). Returns 0, or -1 if not even those could be read. */
+static __always_inline int chunk_load(struct stack_chunk *c, __u64 addr)
+{
+	c->base = addr;
+	c->len = CHUNK_WORDS;
+	if (!bpf_probe_read_user(c->w, sizeof(c->w), (void *)addr))
+		return 0;
+	c->len = 2;
+	if (!bpf_probe_read_user(c->w, 2 * sizeof(__u64), (void *)addr))
+		return 0;
+	c->base = 0;
+	return -1;
+}
 
 /*
  * Frame-pointer walk from bp (Go keeps frame pointers on amd64): the return
- * addresses into frames; returns how many it wrote. One 16-byte read per
- * frame costs a fraction of the kernel's perf callchain walk here. The walk
- * ends where the chain leaves the stack it started on (callers' frames are
- * always higher): at a switch from the system stack back to the goroutine,
- * which is also where the Go runtime's own traceback stops.
+ * addresses into frames; returns how many it wrote. Reads come from c, which
+ * may already hold the words around bp. The walk ends where the chain leaves
+ * the stack it started on (callers' frames are always higher): at a switch
+ * from the system stack back to the goroutine, which is also where the Go
+ * runtime's own traceback stops.
  */
-static __always_inline __u64 fp_walk(__u64 bp, __u64 *frames, __u32 max)
+static __always_inline __u32 fp_walk(__u64 bp, __u64 *frames, __u32 max,
+				     struct stack_chunk *c)
 {
-	struct frame_record fr;
+	__u64 off, idx, next, ret;
 	__u32 i;
 
 	/* BP 0 ends the chain: a goroutine's first function has no caller. */
 	for (i = 0; bp && i < max && i < MAX_STACK_DEPTH; i++) {
-		if (bpf_probe_read_user(&fr, sizeof(fr), (void *)bp)) {
-			if (!i)
-				__sync_fetch_and_add(&lost_stacks, 1);
-			break;
+		off = bp - c->base;
+		if (!c->base || bp < c->base || off + 2 * sizeof(__u64) > c->len * sizeof(__u64)) {
+			if (chunk_load(c, bp)) {
+				if (!i)
+					__sync_fetch_and_add(&lost_stacks, 1);
+				break;
+			}
+			off = 0;
 		}
-		if (!fr.ret)
+		if (off & 7)
 			break;
-		frames[i] = fr.ret;
-		if (fr.next <= bp)
+		idx = off / sizeof(__u64);
+		if (idx > CHUNK_WORDS - 2)
 			break;
-		bp = fr.next;
+		next = c->w[idx];
+		ret = c->w[idx + 1];
+		if (!ret)
+			break;
+		frames[i] = ret;
+		if (next <= bp)
+			break;
+		bp = next;
 	}
 	return i;
 }
@@ -198,13 +282,20 @@ static __always_inline bool restarts(struct pt_regs *ctx, __u64 cookie)
  * address into the caller; after it, RBP is the probed function's own frame
  * and the walk starts at its caller. Returns the number of frames.
  */
-static __always_inline __u32 user_stack(struct pt_regs *ctx, __u64 cookie, __u64 *frames)
+static __always_inline __u32 user_stack(struct pt_regs *ctx, __u64 cookie, __u64 *frames,
+					struct stack_chunk *c)
 {
 	frames[0] = ctx->ip;
+	c->base = 0;
 	if (cookie_placement(cookie) == PLACE_AFTER_PROLOGUE)
-		return 1 + fp_walk(ctx->bp, &frames[1], MAX_STACK_DEPTH - 2);
-	frames[1] = read_user_u64(ctx->sp);
-	return 2 + fp_walk(ctx->bp, &frames[2], MAX_STACK_DEPTH - 3);
+		return 1 + fp_walk(ctx->bp, &frames[1], MAX_STACK_DEPTH - 2, c);
+	/* The chunk at RSP holds the return address and, as a rule, the
+	 * caller's frame record too. */
+	if (chunk_load(c, ctx->sp))
+		frames[1] = 0;
+	else
+		frames[1] = c->w[0];
+	return 2 + fp_walk(ctx->bp, &frames[2], MAX_STACK_DEPTH - 3, c);
 }
 
 /* FNV-1a-like mix of the frames: the stack's id in the maps. */
@@ -219,34 +310,99 @@ static __always_inline __u64 stack_id(const struct user_stack *st)
 		h *= 0x100000001b3ULL;
 		h ^= h >> 29;
 	}
-	return h;
+	return h == STACK_ID_NONE ? 1 : h;
 }
 
-/* Adds one allocation to the maps; false if they had no room for it. */
-static __always_inline bool count_alloc(const struct alloc_key *key,
-					const struct user_stack *st)
+/* The frames of stack id are in the stacks map (put there now if need
+ * be); false if it is full. */
+static __always_inline bool stack_stored(__u64 id, const struct user_stack *st)
 {
-	__u64 one = 1, *objects;
+	if (bpf_map_lookup_elem(&stacks, &id))
+		return true;
+	if (!bpf_map_update_elem(&stacks, &id, st, BPF_NOEXIST))
+		return true;
+	return bpf_map_lookup_elem(&stacks, &id) != NULL;
+}
 
-	objects = bpf_map_lookup_elem(&alloc_counts, key);
-	if (objects) {
-		__sync_fetch_and_add(objects, 1);
+/* Adds objects to key's count in alloc_counts; false if it is full. */
+static __always_inline bool count_add(const struct alloc_key *key, __u64 objects)
+{
+	__u64 *n = bpf_map_lookup_elem(&alloc_counts, key);
+
+	if (n) {
+		__sync_fetch_and_add(n, objects);
 		return true;
 	}
-	/* First time for this key: the stack first, so that user space never
-	 * sees a key without its frames. */
-	if (!bpf_map_lookup_elem(&stacks, &key->stack_id) &&
-	    bpf_map_update_elem(&stacks, &key->stack_id, st, BPF_NOEXIST) &&
-	    !bpf_map_lookup_elem(&stacks, &key->stack_id))
-		return false;
-	if (!bpf_map_update_elem(&alloc_counts, key, &one, BPF_NOEXIST))
+	if (!bpf_map_update_elem(&alloc_counts, key, &objects, BPF_NOEXIST))
 		return true;
 	/* Another CPU may have added the key meanwhile. */
-	objects = bpf_map_lookup_elem(&alloc_counts, key);
-	if (!objects)
+	n = bpf_map_lookup_elem(&alloc_counts, key);
+	if (!n)
 		return false;
-	__sync_fetch_and_add(objects, 1);
+	__sync_fetch_and_add(n, objects);
 	return true;
+}
+
+/* Sends key's objects with their stack through the ring buffer: the maps had
+ * no room for them. e is scratch space; st the frames (may be e->stack). */
+static __always_inline void emit_alloc(struct alloc_event *e, const struct alloc_key *key,
+				       __u64 objects, const struct user_stack *st)
+{
+	count(COUNTER_ALLOC_OVERFLOW);
+	fill_header(&e->hdr, EVENT_ALLOC);
+	e->key = *key;
+	e->key.flags &= ALLOC_F_SCAN;
+	if ((key->flags & ALLOC_F_TYPE_IN_IMAGE) && read_user_u64(key->typ + go_type_ptrdata_off))
+		e->key.flags |= ALLOC_F_SCAN;
+	e->objects = objects;
+	if (st != &e->stack)
+		bpf_probe_read_kernel(&e->stack, sizeof(e->stack), st);
+	emit(e, EVENT_FIXED_SIZE(alloc_event) +
+		(e->stack.nframes & (MAX_STACK_DEPTH - 1)) * sizeof(__u64));
+}
+
+static __always_inline bool same_key(const struct alloc_key *a, const struct alloc_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+}
+
+/*
+ * Counts one allocation at key, whose frames are in e->stack: in this CPU's
+ * cache slot for the key; a key it evicts goes to alloc_counts; whatever
+ * the maps have no room for goes out as an event. Nothing is dropped.
+ */
+static __always_inline void count_alloc(const struct alloc_key *key, struct alloc_event *e)
+{
+	__u32 idx = (key->stack_id ^ key->size ^ (key->typ >> 4)) & (ALLOC_CACHE_SLOTS - 1);
+	struct alloc_cache_slot *slot = bpf_map_lookup_elem(&alloc_cache, &idx);
+	const struct user_stack *evicted;
+
+	if (!slot) {
+		if (!stack_stored(key->stack_id, &e->stack) || !count_add(key, 1))
+			emit_alloc(e, key, 1, &e->stack);
+		return;
+	}
+	if (slot->objects && same_key(&slot->key, key)) {
+		slot->objects++;
+		return;
+	}
+	/* A key is cached only once its frames are stored: user space never
+	 * sees a key without them. */
+	if (!stack_stored(key->stack_id, &e->stack)) {
+		emit_alloc(e, key, 1, &e->stack);
+		return;
+	}
+	if (slot->objects && !count_add(&slot->key, slot->objects)) {
+		evicted = bpf_map_lookup_elem(&stacks, &slot->key.stack_id);
+		if (evicted)
+			emit_alloc(e, &slot->key, slot->objects, evicted);
+		else
+			__sync_fetch_and_add(&lost_events, 1);
+	}
+	slot->key = *key;
+	slot->objects = 1;
 }
 
 /*
@@ -260,7 +416,7 @@ int alloc(struct pt_regs *ctx)
 	__u64 size = ctx->ax, typ = ctx->bx, cookie = bpf_get_attach_cookie(ctx), bias;
 	struct alloc_key key = { .size = size, .typ = typ, .probe = cookie & 0xff };
 	struct alloc_event *e;
-	__u32 zero = 0;
+	struct scratch *sc;
 	bool need_type;
 
 	if (!size || !wanted())
@@ -269,9 +425,6 @@ int alloc(struct pt_regs *ctx)
 		count(COUNTER_RESTARTS);
 		return 0;
 	}
-	e = bpf_map_lookup_elem(&scratch, &zero);
-	if (!e)
-		return 0;
 	count(COUNTER_ALLOC_HITS);
 	bias = probe_bias(ctx);
 	/* Kinds that do not imply pointers-or-not need the type's ptrdata:
@@ -284,22 +437,28 @@ int alloc(struct pt_regs *ctx)
 		key.flags |= ALLOC_F_SCAN;
 	if (key.probe == ALLOC_PROBE_SCAN_NOHEADER || key.probe == ALLOC_PROBE_SCAN_HEADER)
 		key.flags |= ALLOC_F_SCAN;
-	e->stack.nframes = user_stack(ctx, cookie, e->stack.frames) & (MAX_STACK_DEPTH - 1);
+
+	sc = scratch_get();
+	if (!sc) {
+		/* Counted, without its stack (a rare preemption). */
+		count(COUNTER_UNWALKED);
+		key.stack_id = STACK_ID_NONE;
+		if (key.flags & ALLOC_F_TYPE_IN_IMAGE) {
+			key.flags &= ~ALLOC_F_TYPE_IN_IMAGE;
+			if (read_user_u64(typ + go_type_ptrdata_off))
+				key.flags |= ALLOC_F_SCAN;
+		}
+		if (!count_add(&key, 1))
+			__sync_fetch_and_add(&lost_events, 1);
+		return 0;
+	}
+	e = &sc->ev.alloc;
+	e->stack.nframes = user_stack(ctx, cookie, e->stack.frames, &sc->chunk) &
+			   (MAX_STACK_DEPTH - 1);
 	e->stack.pad = 0;
 	key.stack_id = stack_id(&e->stack);
-	if (count_alloc(&key, &e->stack))
-		return 0;
-
-	count(COUNTER_ALLOC_OVERFLOW);
-	fill_header(&e->hdr, EVENT_ALLOC);
-	e->size = size;
-	e->probe = key.probe;
-	e->flags = key.flags & ALLOC_F_SCAN;
-	if ((key.flags & ALLOC_F_TYPE_IN_IMAGE) && read_user_u64(typ + go_type_ptrdata_off))
-		e->flags |= ALLOC_F_SCAN;
-	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	emit(e, EVENT_FIXED_SIZE(alloc_event) +
-		(e->stack.nframes & (MAX_STACK_DEPTH - 1)) * sizeof(__u64));
+	count_alloc(&key, e);
+	scratch_put(sc);
 	return 0;
 }
 
@@ -361,13 +520,18 @@ int morestack(struct pt_regs *ctx)
 {
 	__u64 g = ctx->r14, lo, hi, n;
 	struct morestack_event *e;
-	__u32 zero = 0;
+	struct stack_chunk *c;
+	struct scratch *sc;
 
 	if (!wanted() || !g)
 		return 0;
-	e = bpf_map_lookup_elem(&scratch, &zero);
-	if (!e)
+	sc = scratch_get();
+	if (!sc) {
+		__sync_fetch_and_add(&lost_events, 1);
 		return 0;
+	}
+	e = &sc->ev.morestack;
+	c = &sc->chunk;
 	count(COUNTER_MORESTACK_HITS);
 	probe_bias(ctx);
 	fill_header(&e->hdr, EVENT_MORESTACK);
@@ -378,11 +542,16 @@ int morestack(struct pt_regs *ctx)
 	e->stack_size = hi - lo;
 	e->pad = 0;
 	/* RBP is still the caller's frame: its walk yields the callers' callers. */
-	e->frames[0] = read_user_u64(ctx->sp);
-	e->frames[1] = read_user_u64(ctx->sp + 8);
-	n = (2 + fp_walk(ctx->bp, &e->frames[2], MAX_STACK_DEPTH - 3)) & (MAX_STACK_DEPTH - 1);
+	if (chunk_load(c, ctx->sp)) {
+		e->frames[0] = e->frames[1] = 0;
+	} else {
+		e->frames[0] = c->w[0];
+		e->frames[1] = c->w[1];
+	}
+	n = (2 + fp_walk(ctx->bp, &e->frames[2], MAX_STACK_DEPTH - 3, c)) & (MAX_STACK_DEPTH - 1);
 	e->nframes = n;
 	emit(e, EVENT_FIXED_SIZE(morestack_event) + n * sizeof(__u64));
+	scratch_put(sc);
 	return 0;
 }
 

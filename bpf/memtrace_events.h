@@ -100,12 +100,30 @@ struct alloc_key {
 	__u8 pad[6];
 };
 
+/*
+ * Allocation counts cached per CPU (the `alloc_cache` per-CPU array),
+ * direct-mapped by key: a hit is one array access instead of a hash map
+ * lookup. A key evicted from its slot is added to alloc_counts; user space
+ * adds up both after the detach.
+ */
+#define ALLOC_CACHE_SLOTS 512
+
+struct alloc_cache_slot {
+	struct alloc_key key;
+	__u64 objects;		/* 0: empty */
+};
+
+/* The stack id of allocations whose stack was not walked: a run of ours
+ * was preempted on the CPU and held its scratch space. stack_id() never
+ * gives it. */
+#define STACK_ID_NONE 0
+
+/* Allocations the maps had no room for, with their stack. In events,
+ * ALLOC_F_TYPE_IN_IMAGE is never set: BPF read the type's ptrdata. */
 struct alloc_event {
 	struct event_header hdr;
-	__u64 size;		/* requested size, as passed to the runtime */
-	__u8 probe;		/* enum alloc_probe_kind */
-	__u8 flags;		/* ALLOC_F_* */
-	__u8 pad[6];
+	struct alloc_key key;
+	__u64 objects;
 	struct user_stack stack;
 };
 
@@ -117,6 +135,7 @@ enum probe_counter {
 	COUNTER_GC_HITS,	/* startCycle and freeStackSpans hits */
 	COUNTER_MORESTACK_HITS,
 	COUNTER_COPYSTACK_HITS,
+	COUNTER_UNWALKED,	/* allocations counted without their stack (STACK_ID_NONE) */
 	COUNTER_MAX,
 };
 
@@ -157,7 +176,8 @@ struct copystack_event {
 _Static_assert(sizeof(struct event_header) == 16, "event_header layout");
 _Static_assert(sizeof(struct user_stack) == 8 + 8 * MAX_STACK_DEPTH, "user_stack layout");
 _Static_assert(sizeof(struct alloc_key) == 32, "alloc_key layout");
-_Static_assert(sizeof(struct alloc_event) == 40 + 8 * MAX_STACK_DEPTH, "alloc_event layout");
+_Static_assert(sizeof(struct alloc_cache_slot) == 40, "alloc_cache_slot layout");
+_Static_assert(sizeof(struct alloc_event) == 64 + 8 * MAX_STACK_DEPTH, "alloc_event layout");
 _Static_assert(sizeof(struct gc_start_event) == 24, "gc_start_event layout");
 _Static_assert(sizeof(struct gc_end_event) == 24, "gc_end_event layout");
 _Static_assert(sizeof(struct morestack_event) == 48 + 8 * MAX_STACK_DEPTH, "morestack_event layout");

@@ -13,9 +13,9 @@
 #include "memtrace_types.h"
 #include "sizeclass.h"
 
-static uint64_t hash_frames(const uint64_t *frames, uint32_t n)
+static uint64_t hash_frames(const uint64_t *frames, uint32_t n, uint64_t tag)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ n;
+	uint64_t h = (0xcbf29ce484222325ULL ^ n) + tag * 0x9e3779b97f4a7c15ULL;
 
 	for (uint32_t i = 0; i < n; i++) {
 		h ^= frames[i];
@@ -54,7 +54,13 @@ int stack_table_add(struct stack_table *t, const uint64_t *frames, uint32_t nfra
 int stack_table_add_at(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
 		       uint64_t count, uint64_t bytes, size_t *index)
 {
-	uint64_t h = hash_frames(frames, nframes);
+	return stack_table_add_tagged(t, frames, nframes, 0, count, bytes, index);
+}
+
+int stack_table_add_tagged(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
+			   uint64_t tag, uint64_t count, uint64_t bytes, size_t *index)
+{
+	uint64_t h = hash_frames(frames, nframes, tag);
 	struct stack_count *e;
 	size_t s;
 	int err;
@@ -66,7 +72,7 @@ int stack_table_add_at(struct stack_table *t, const uint64_t *frames, uint32_t n
 	}
 	for (s = h & (t->nslots - 1); t->slots[s]; s = (s + 1) & (t->nslots - 1)) {
 		e = &t->entries[t->slots[s] - 1];
-		if (e->hash == h && e->nframes == nframes &&
+		if (e->hash == h && e->nframes == nframes && e->tag == tag &&
 		    !memcmp(e->frames, frames, nframes * sizeof(*frames))) {
 			e->count += count;
 			e->bytes += bytes;
@@ -90,6 +96,7 @@ int stack_table_add_at(struct stack_table *t, const uint64_t *frames, uint32_t n
 		return -ENOMEM;
 	memcpy(e->frames, frames, nframes * sizeof(*frames));
 	e->hash = h;
+	e->tag = tag;
 	e->nframes = nframes;
 	e->count = count;
 	e->bytes = bytes;
@@ -136,7 +143,7 @@ static void seen(struct aggregate *agg, uint64_t ts)
 }
 
 int aggregate_alloc(struct aggregate *agg, uint8_t probe, uint8_t flags, uint64_t size,
-		    const uint64_t *frames, uint32_t nframes, uint64_t objects)
+		    uint64_t typ, const uint64_t *frames, uint32_t nframes, uint64_t objects)
 {
 	struct go_alloc_size acc = go_alloc_size(agg->go_minor, probe,
 						 flags & ALLOC_F_SCAN, size);
@@ -145,7 +152,8 @@ int aggregate_alloc(struct aggregate *agg, uint8_t probe, uint8_t flags, uint64_
 	agg->alloc_bytes += acc.bytes * objects;
 	if (acc.tiny)
 		agg->tiny_objects += objects;
-	return stack_table_add(&agg->allocs, frames, nframes, objects, acc.bytes * objects);
+	return stack_table_add_tagged(&agg->allocs, frames, nframes, typ, objects,
+				      acc.bytes * objects, NULL);
 }
 
 int aggregate_gc_start(struct aggregate *agg, uint64_t ts, uint32_t cycle, uint32_t trigger)

@@ -12,12 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Counts for one unique stack. For allocations: objects and bytes; for stack
- * growths: events and bytes added to stacks (new size - old size). */
+/* Counts for one unique stack and tag. For allocations: objects and bytes,
+ * tagged with their type; for stack growths: events and bytes added to
+ * stacks (new size - old size), tag 0. */
 struct stack_count {
 	uint64_t hash;
 	uint32_t nframes;
 	uint64_t *frames;	/* leaf first, runtime PCs as walked */
+	uint64_t tag;		/* allocations: the *_type argument (runtime
+				 * address), 0 for none */
 	uint64_t count;
 	uint64_t bytes;
 };
@@ -85,11 +88,12 @@ struct aggregate {
 void aggregate_init(struct aggregate *agg, int go_minor);
 void aggregate_free(struct aggregate *agg);
 
-/* objects allocations of the requested size (bytes) by a probe of kind
- * probe (enum alloc_probe_kind) with flags ALLOC_F_*, at one stack. Returns
- * 0 or -ENOMEM. */
+/* objects allocations of the requested size (bytes) and type typ (the
+ * runtime address of its _type, 0 for none) by a probe of kind probe (enum
+ * alloc_probe_kind) with flags ALLOC_F_*, at one stack. Returns 0 or
+ * -ENOMEM. */
 int aggregate_alloc(struct aggregate *agg, uint8_t probe, uint8_t flags, uint64_t size,
-		    const uint64_t *frames, uint32_t nframes, uint64_t objects);
+		    uint64_t typ, const uint64_t *frames, uint32_t nframes, uint64_t objects);
 int aggregate_gc_start(struct aggregate *agg, uint64_t ts, uint32_t cycle, uint32_t trigger);
 int aggregate_gc_end(struct aggregate *agg, uint64_t ts, uint32_t numgc);
 int aggregate_morestack(struct aggregate *agg, uint64_t ts, uint64_t g, uint64_t goid,
@@ -103,6 +107,9 @@ int stack_table_add(struct stack_table *t, const uint64_t *frames, uint32_t nfra
 /* The same, and the index of the entry in t->entries. */
 int stack_table_add_at(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
 		       uint64_t count, uint64_t bytes, size_t *index);
+/* The same for the entry of (stack, tag); index may be NULL. */
+int stack_table_add_tagged(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
+			   uint64_t tag, uint64_t count, uint64_t bytes, size_t *index);
 void stack_table_free(struct stack_table *t);
 
 const char *gc_trigger_name(uint32_t trigger);

@@ -113,6 +113,10 @@ static const struct field_spec field_specs[] = {
 	  { { W_ABI_TYPE, "Size_" }, { W_RT_TYPE, "size" } }, 2, 8, 0, false },
 	{ "type_ptrdata", OFF(type_ptrdata),
 	  { { W_ABI_TYPE, "PtrBytes" }, { W_RT_TYPE, "ptrdata" } }, 2, 8, 0, false },
+	{ "type_tflag", OFF(type_tflag),
+	  { { W_ABI_TYPE, "TFlag" }, { W_RT_TYPE, "tflag" } }, 2, 1, 0, false },
+	{ "type_str", OFF(type_str),
+	  { { W_ABI_TYPE, "Str" }, { W_RT_TYPE, "str" } }, 2, 4, 0, false },
 	{ "work_cycles", OFF(work_cycles), { { W_WORK, "cycles" } }, 1, 0,
 	  OFF(work_cycles_size), false },
 	{ "work_cpu_stats_gc_total", OFF(work_cpu_stats_gc_total),
@@ -122,6 +126,7 @@ static const struct field_spec field_specs[] = {
 	  { { W_WORK, "cpuStats.totalTime" }, { W_WORK, "cpuStats.TotalTime" } }, 2, 8, 0,
 	  true },
 	ONE(memstats_numgc, W_MEMSTATS, "numgc", 4),
+	ONE(memstats_numforcedgc, W_MEMSTATS, "numforcedgc", 4),
 	ANY(memstats_heap_stats, W_MEMSTATS, "heapStats"),
 	ONE(memstats_gc_cpu_fraction, W_MEMSTATS, "gc_cpu_fraction", 8),
 	ANY(heap_stats_stats, W_HEAP_STATS, "stats"),
@@ -162,10 +167,10 @@ static const struct go_layout_field layout_fields[] = {
 	FIELD(g_goid),
 	FIELD(m_procid), FIELD(m_p), FIELD(p_mcache), FIELD(mcache_next_sample),
 	FIELD(mspan_elemsize),
-	FIELD(type_size), FIELD(type_ptrdata),
+	FIELD(type_size), FIELD(type_ptrdata), FIELD(type_tflag), FIELD(type_str),
 	FIELD(work_cycles), FIELD(work_cycles_size), FIELD(work_size),
 	FIELD(work_cpu_stats_gc_total), FIELD(work_cpu_stats_total),
-	FIELD(memstats_numgc), FIELD(memstats_size),
+	FIELD(memstats_numgc), FIELD(memstats_numforcedgc), FIELD(memstats_size),
 	FIELD(memstats_heap_stats), FIELD(memstats_heap_stats_size),
 	FIELD(memstats_gc_cpu_fraction),
 	FIELD(heap_stats_stats), FIELD(heap_stats_stats_size), FIELD(heap_stats_gen),
@@ -182,7 +187,7 @@ static const struct go_layout_field layout_fields[] = {
 };
 
 /* A new member of struct go_layout must be added above, and read here. */
-_Static_assert(sizeof(struct go_layout) ==
+_Static_assert(offsetof(struct go_layout, experiments) ==
 	       offsetof(struct go_layout, g_stack_lo) +
 	       ARRAY_SIZE(layout_fields) * sizeof(uint32_t),
 	       "struct go_layout has a member that dwarf_layout.c does not know");

@@ -31,8 +31,8 @@ int events_handle(void *ctx, void *data, size_t len)
 		if (len < EVENT_FIXED_SIZE(alloc_event) ||
 		    !frames_fit(len, EVENT_FIXED_SIZE(alloc_event), e->stack.nframes))
 			goto bad;
-		ret = aggregate_alloc(agg, e->probe, e->flags, e->size,
-				      (const uint64_t *)e->stack.frames, e->stack.nframes, 1);
+		ret = aggregate_alloc(agg, e->key.probe, e->key.flags, e->key.size, e->key.typ,
+				      (const uint64_t *)e->stack.frames, e->stack.nframes, e->objects);
 		break;
 	}
 	case EVENT_GC_START: {
@@ -83,10 +83,14 @@ int events_alloc_count(void *ctx, const struct alloc_key *key, const struct user
 {
 	const struct alloc_reader *rd = ctx;
 	uint8_t flags = key->flags & ALLOC_F_SCAN;
+	static const struct user_stack none;
 
+	/* Counted without a stack (STACK_ID_NONE: reported by the probes'
+	 * counter), or whose frames are missing, which never should be. */
 	if (!stack || stack->nframes > MAX_STACK_DEPTH) {
-		rd->agg->bad_events++;
-		return 0;
+		if (key->stack_id != STACK_ID_NONE)
+			rd->agg->bad_events++;
+		stack = &none;
 	}
 	if (key->flags & ALLOC_F_TYPE_IN_IMAGE) {
 		const uint8_t *p = gobin_read(rd->bin, key->typ - rd->load_bias + rd->type_ptrdata,
@@ -101,6 +105,6 @@ int events_alloc_count(void *ctx, const struct alloc_key *key, const struct user
 			rd->agg->bad_events++;
 		}
 	}
-	return aggregate_alloc(rd->agg, key->probe, flags, key->size,
+	return aggregate_alloc(rd->agg, key->probe, flags, key->size, key->typ,
 			       (const uint64_t *)stack->frames, stack->nframes, objects);
 }

@@ -41,6 +41,8 @@ struct go_layout {
 	/* runtime._type (<= 1.20), internal/abi.Type (>= 1.21) */
 	uint32_t type_size;			/* size / Size_, uintptr */
 	uint32_t type_ptrdata;			/* ptrdata / PtrBytes, uintptr */
+	uint32_t type_tflag;			/* tflag / TFlag, uint8 */
+	uint32_t type_str;			/* str / Str, nameOff (int32) */
 
 	/* the variable runtime.work (type runtime.workType) */
 	uint32_t work_cycles;			/* uint32 (1.19), atomic.Uint32 */
@@ -52,6 +54,7 @@ struct go_layout {
 
 	/* the variable runtime.memstats (type runtime.mstats) */
 	uint32_t memstats_numgc;		/* uint32 */
+	uint32_t memstats_numforcedgc;		/* uint32 */
 	uint32_t memstats_size;			/* the whole variable, for the record */
 	uint32_t memstats_heap_stats;		/* consistentHeapStats */
 	uint32_t memstats_heap_stats_size;
@@ -91,6 +94,10 @@ struct go_layout {
 	uint32_t gc_controller_total_alloc;	/* atomic.Uint64 */
 	uint32_t gc_controller_total_free;	/* atomic.Uint64 */
 	uint32_t gc_controller_mapped_ready;	/* atomic.Uint64 */
+
+	/* Non-default GOEXPERIMENTs the row was built with, as the Go version
+	 * lists them after "X:" ("greenteagc"); NULL: the defaults. */
+	const char *experiments;
 };
 
 /*
@@ -99,7 +106,15 @@ struct go_layout {
  */
 const struct go_layout *go_layout_find(int minor);
 
-/* All rows, oldest version first; *count receives their number. */
+/*
+ * The layout of Go 1.(minor - 100) built with these non-default
+ * GOEXPERIMENTs (as the version string lists them after "X:"; NULL or "":
+ * the defaults), or NULL when the table has no such row.
+ */
+const struct go_layout *go_layout_find_experiments(int minor, const char *experiments);
+
+/* All rows: the default ones oldest version first, then the rows for
+ * non-default GOEXPERIMENTs; *count receives their number. */
 const struct go_layout *go_layout_all(int *count);
 
 static inline bool go_layout_has(uint32_t offset)

@@ -329,6 +329,16 @@ const char *gobin_go_version(const struct gobin *bin)
 	return bin->bi.version;
 }
 
+const char *gobin_go_experiments(const struct gobin *bin)
+{
+	const char *v = gobin_go_version(bin), *x;
+
+	for (x = v ? strstr(v, "X:") : NULL; x; x = strstr(x + 2, "X:"))
+		if (x > v && (x[-1] == ' ' || x[-1] == '-'))
+			return x[2] ? x + 2 : NULL;
+	return NULL;
+}
+
 int gobin_go_minor(const struct gobin *bin)
 {
 	return bin->bi.minor;
@@ -441,6 +451,9 @@ int gobin_symbolize(const struct gobin *bin, uint64_t pc,
 			line = 0;
 		}
 		fr->function = printed_name(bin, inlined ? call.nameoff : f.nameoff);
+		fr->symbol = pclntab_name(t, inlined ? call.nameoff : f.nameoff);
+		if (!fr->symbol)
+			fr->symbol = "?";
 		fr->file = file;
 		fr->line = line > 0 ? (uint32_t)line : 0;
 		fr->func_entry = f.entry;
@@ -491,6 +504,21 @@ int gobin_image_extent(const struct gobin *bin, uint64_t *lo, uint64_t *hi)
 	*lo = l;
 	*hi = h;
 	return 0;
+}
+
+int gobin_type_name(const struct gobin *bin, uint64_t vaddr, const struct gotype_layout *layout,
+		    const uint8_t **name, size_t *len)
+{
+	const struct pclntab *t = &bin->tab;
+
+	if (!t->types_vaddr || vaddr < t->types_vaddr || vaddr - t->types_vaddr >= t->types.len)
+		return -ENXIO;
+	return gotype_name(t->types.data, t->types.len, vaddr - t->types_vaddr, layout, name, len);
+}
+
+bool gobin_has_type_data(const struct gobin *bin)
+{
+	return bin->tab.types_vaddr != 0;
 }
 
 uint64_t gobin_first_load_vaddr(const struct gobin *bin)

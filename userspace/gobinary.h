@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gotype.h"
+
 struct gobin;
 
 struct gobin_func {
@@ -25,7 +27,13 @@ struct gobin_func {
 
 /* One source frame of a PC; inlined calls give several frames per PC. */
 struct gobin_frame {
-	const char *function;	/* as `go tool pprof` names it */
+	const char *function;	/* as the runtime prints it (tracebacks,
+				 * runtime.Frame.Function): generic shapes
+				 * as "[...]" from Go 1.21 on */
+	const char *symbol;	/* the pclntab name, as runtime/pprof writes
+				 * it into profiles (runtime_FrameSymbolName
+				 * from 1.21, Frame.Function in 1.19):
+				 * "main.F[go.shape.int]" */
 	const char *file;
 	uint32_t line;
 	uint64_t func_entry;	/* entry of the physical function holding the PC */
@@ -45,6 +53,10 @@ void gobin_close(struct gobin *bin);
 
 /* Go version exactly as `go version -m` prints it ("go1.21.13"), or NULL. */
 const char *gobin_go_version(const struct gobin *bin);
+/* Non-default GOEXPERIMENTs the binary was built with, as its version lists
+ * them after "X:" ("go1.25.3 X:greenteagc", "go1.26.1-X:nogreenteagc"):
+ * "greenteagc"; NULL when none. */
+const char *gobin_go_experiments(const struct gobin *bin);
 /* Major.minor from the version: 1.21 -> 121. 0 if unknown. */
 int gobin_go_minor(const struct gobin *bin);
 /* Main module path and VCS revision from build info; NULL when absent. */
@@ -79,6 +91,17 @@ int gobin_symbol_addr(const struct gobin *bin, const char *name, uint64_t *addr)
  * the highest one's file image end: where the binary's static data (type
  * descriptors among it) lies. Returns 0, or -ENOENT without segments. */
 int gobin_image_extent(const struct gobin *bin, uint64_t *lo, uint64_t *hi);
+/*
+ * The name of the type descriptor at link-time address vaddr, as the
+ * runtime prints it (gotype.h; layout from struct go_layout): *name points
+ * into the file, *len bytes, not NUL-terminated. Returns 0, -ENXIO when
+ * vaddr is not in the binary's type data (a type made at run time, or no
+ * type data found: see gobin_has_type_data), or gotype_name's errors.
+ */
+int gobin_type_name(const struct gobin *bin, uint64_t vaddr, const struct gotype_layout *layout,
+		    const uint8_t **name, size_t *len);
+/* The type data (moduledata.types..etypes) was found. */
+bool gobin_has_type_data(const struct gobin *bin);
 /* Lowest p_vaddr - p_offset over PT_LOAD segments with offset 0 (for the
  * load bias of a PIE: bias = mapping start - this). */
 uint64_t gobin_first_load_vaddr(const struct gobin *bin);

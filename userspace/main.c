@@ -27,6 +27,7 @@
 #include <bpf/libbpf.h>
 
 #include "aggregate.h"
+#include "alloc_types.h"
 #include "dwarf_layout.h"
 #include "events.h"
 #include "go_layouts.h"
@@ -38,6 +39,7 @@
 #include "report.h"
 #include "sites.h"
 #include "symbolize.h"
+#include "target_code.h"
 
 #define EXIT_BAD_INPUT 2
 
@@ -48,7 +50,9 @@ static struct env {
 	const char *mode;
 	bool quiet;
 	bool verbose;
+	bool repair;
 	int top;
+	uint32_t stack_storage;
 	char **command;
 } env = {
 	.mode = "exact",
@@ -64,22 +68,38 @@ static const char doc[] =
 "\n"
 "EXAMPLES:\n"
 "    gomemtrace -p 1234              # trace PID 1234 until Ctrl-C\n"
-"    gomemtrace -p 1234 -d 10 -o out # 10 s: out/report.json, out/heap.pb.gz\n"
+"    gomemtrace -p 1234 -d 10 -o out # 10 s: out/report.json, *.pb.gz, *.folded\n"
 "    gomemtrace -o out -- ./server -port 8080   # launch, trace until it exits\n"
-"    go tool pprof -top out/heap.pb.gz          # read the heap profile\n";
+"    go tool pprof -top out/heap.pb.gz          # read the heap profile\n"
+"    go tool pprof -top out/stack.pb.gz         # stack growth by function\n"
+"    go tool pprof -tags out/heap.pb.gz         # bytes by allocated type\n"
+"    flamegraph.pl out/heap.folded > heap.svg   # folded stacks: bytes\n"
+"    gomemtrace --repair -p 1234     # remove breakpoints an earlier tracer left\n";
+
+#define OPT_REPAIR 1000
+
+enum { OPT_STACK_STORAGE = 0x100 };
 
 static const struct argp_option opts[] = {
-	{ "pid", 'p', "PID", 0, "Trace this process", 0 },
+	{ "pid", 'p', "PID", 0,
+	  "Trace this process (a thread id: the process it belongs to)", 0 },
 	{ "duration", 'd', "SECONDS", 0,
 	  "Stop after this long (default: Ctrl-C, SIGTERM, SIGHUP, SIGQUIT or the "
 	  "target's exit)", 0 },
 	{ "output", 'o', "DIR", 0,
-	  "Write report.json and heap.pb.gz into DIR (created if missing)", 0 },
+	  "Write report.json, heap.pb.gz, stack.pb.gz, heap.folded and stack.folded "
+	  "into DIR (created if missing)", 0 },
 	{ "mode", 'm', "MODE", 0,
 	  "exact: every allocation, with its stack (default)", 0 },
 	{ "top", 't', "N", 0, "Sites and cycles listed in the text report (default 10)", 0 },
+	{ "stack-storage-size", OPT_STACK_STORAGE, "N", 0,
+	  "Distinct allocation stacks counted in the kernel (default 16384); "
+	  "allocations beyond it are sent to user space, not lost", 0 },
 	{ "quiet", 'q', NULL, 0, "No text report on stdout", 0 },
 	{ "verbose", 'v', NULL, 0, "Show the probe plan and libbpf's debug output", 0 },
+	{ "repair", OPT_REPAIR, NULL, 0,
+	  "With -p: remove int3 bytes an earlier tracer left at the probe points, "
+	  "then exit (no trace)", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
 	{ "version", 'V', NULL, 0, "Show the version", 0 },
 	{},
@@ -134,6 +154,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			die_input("unknown mode: '%s' (modes: exact)", arg);
 		env.mode = arg;
 		break;
+	case OPT_STACK_STORAGE:
+		env.stack_storage = parse_long(arg, "--stack-storage-size", 1, 1 << 22);
+		break;
 	case 't':
 		env.top = parse_long(arg, "--top", 0, INT_MAX);
 		break;
@@ -142,6 +165,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		env.verbose = true;
+		break;
+	case OPT_REPAIR:
+		env.repair = true;
 		break;
 	case 'h':
 		/* argp_state_help prints nothing under ARGP_NO_ERRS. */
@@ -165,6 +191,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			die_input("give either -p PID or a COMMAND, not both");
 		if (!env.pid && !env.command)
 			die_input("nothing to trace: give -p PID or -- COMMAND (see --help)");
+		if (env.repair && !env.pid)
+			die_input("--repair needs -p PID");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -212,6 +240,28 @@ static int ignore_sigpipe(void)
 
 	sigemptyset(&sa.sa_mask);
 	return sigaction(SIGPIPE, &sa, NULL) ? -errno : 0;
+}
+
+/*
+ * The process a -p id belongs to: its thread group id from /proc/ID/status.
+ * The probes filter on the process (tgid), so a thread id given as -p would
+ * match nothing. Returns the tgid, or a negative errno (-ENOENT: gone).
+ */
+static pid_t process_of(pid_t id)
+{
+	char path[64], line[256];
+	pid_t tgid = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)id);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid > 0 ? tgid : -ENOENT;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -290,7 +340,7 @@ static void collect_cost(const struct memtrace *mt, const struct probe_plan *pla
 	}
 }
 
-/* report.json and heap.pb.gz, replacing the previous pair together or not
+/* report.json and the profiles, replacing the previous set together or not
  * at all (output_set.c). */
 static int write_outputs(const struct report *r, int dir_fd)
 {
@@ -300,6 +350,9 @@ static int write_outputs(const struct report *r, int dir_fd)
 	} outputs[] = {
 		{ "report.json", report_write_json },
 		{ "heap.pb.gz", report_write_pprof },
+		{ "stack.pb.gz", report_write_stack_pprof },
+		{ "heap.folded", report_write_heap_folded },
+		{ "stack.folded", report_write_stack_folded },
 	};
 	struct output_set set;
 	const char *failed = NULL;
@@ -329,14 +382,16 @@ static int write_outputs(const struct report *r, int dir_fd)
 /*
  * The runtime's data layout: from the binary's own DWARF when it has some (its
  * truth, also for Go versions the built-in table lacks), else the table's row
- * for its Go version. exe is read, shown is named in messages.
+ * for its Go version and the GOEXPERIMENTs it was built with (greenteagc
+ * moves work.cycles). exe is read, shown is named in messages.
  */
 static const struct go_layout *choose_layout(const char *exe, const char *shown,
 					     const struct gobin *bin)
 {
 	static struct go_layout from_dwarf;
 	int minor = gobin_go_minor(bin);
-	const struct go_layout *row = go_layout_find(minor);
+	const char *experiments = gobin_go_experiments(bin);
+	const struct go_layout *row = go_layout_find_experiments(minor, experiments);
 	const struct go_layout_field *f;
 	char err[256];
 	int ret;
@@ -354,6 +409,12 @@ static const struct go_layout *choose_layout(const char *exe, const char *shown,
 				go_layout_field_value(row, f), minor / 100, minor % 100);
 		return &from_dwarf;
 	}
+	if (!row && experiments && go_layout_find(minor))
+		die_input("%s: built with GOEXPERIMENT=%s: no built-in go%d.%d layout for it "
+			  "and %s%s: the runtime's layout may differ from the default one",
+			  shown, experiments, minor / 100, minor % 100,
+			  ret == -ENODATA ? "no DWARF" : "DWARF unreadable: ",
+			  ret == -ENODATA ? "" : err);
 	if (!row && ret == -ENODATA)
 		die_input("%s: unsupported Go version go%d.%d (no DWARF and no built-in layout)",
 			  shown, minor / 100, minor % 100);
@@ -367,6 +428,93 @@ static const struct go_layout *choose_layout(const char *exe, const char *shown,
 	return row;
 }
 
+static void print_breakpoints(const struct probe_plan *plan, const struct code_scan *scan,
+			      const char *what)
+{
+	for (int i = 0; i < plan->n; i++) {
+		const struct probe_point *p = &plan->points[i];
+
+		if (scan->state[i] != CODE_BREAKPOINT)
+			continue;
+		fprintf(stderr, "gomemtrace: %s: int3 at %s+%llu (0x%llx, file offset 0x%llx; "
+			"the file has 0x%02x)\n", what, p->function,
+			(unsigned long long)(p->address - p->func_entry),
+			(unsigned long long)scan->vaddr[i], (unsigned long long)p->file_offset,
+			scan->file[i]);
+	}
+}
+
+/*
+ * --repair: a clean attach and detach at each probe point holding an int3
+ * the file does not have. The kernel finds its leaked uprobe there (or makes
+ * one), and a detach that nothing interrupts writes the file's byte back,
+ * unless a live uprobe still wants the point: then the int3 stays, rightly.
+ * The only time gomemtrace has the kernel write into the target on purpose
+ * besides its own probes.
+ */
+static int repair(const struct probe_plan *plan, const struct go_layout *layout)
+{
+	static struct probe_plan sub;
+	struct memtrace_opts mopts = {};
+	struct code_scan before, after;
+	struct memtrace *mt = NULL;
+	struct aggregate agg;
+	char exe[64], err[512];
+	int ret, left = 0;
+
+	ret = target_code_scan(env.pid, plan, &before);
+	if (ret) {
+		fprintf(stderr, "gomemtrace: cannot read the code of pid %d: %s\n", (int)env.pid,
+			strerror(-ret));
+		return 1;
+	}
+	if (!before.breakpoints) {
+		printf("pid %d: no leftover breakpoint at the %d probe points\n", (int)env.pid,
+		       plan->n);
+		return 0;
+	}
+	print_breakpoints(plan, &before, "leftover breakpoint");
+	sub = *plan;
+	sub.n = 0;
+	for (int i = 0; i < plan->n; i++)
+		if (before.state[i] == CODE_BREAKPOINT)
+			sub.points[sub.n++] = plan->points[i];
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)env.pid);
+	mopts.binary = exe;
+	mopts.pid = env.pid;
+	aggregate_init(&agg, 0);
+	ret = memtrace_start(&mt, &sub, layout, &mopts, events_handle, &agg, err, sizeof(err));
+	memtrace_close(mt);	/* recording never started */
+	aggregate_free(&agg);
+	if (ret) {
+		fprintf(stderr, "gomemtrace: %s\n", err);
+		return 1;
+	}
+	ret = target_code_scan(env.pid, plan, &after);
+	for (int i = 0; i < plan->n && !ret; i++) {
+		if (before.state[i] != CODE_BREAKPOINT)
+			continue;
+		if (after.state[i] == CODE_INTACT) {
+			printf("pid %d: repaired %s+%llu (0x%llx)\n", (int)env.pid,
+			       plan->points[i].function,
+			       (unsigned long long)(plan->points[i].address -
+						    plan->points[i].func_entry),
+			       (unsigned long long)after.vaddr[i]);
+		} else {
+			left++;
+		}
+	}
+	if (ret || left) {
+		if (!ret)
+			print_breakpoints(plan, &after, "still there (a live uprobe holds it?)");
+		else
+			fprintf(stderr, "gomemtrace: cannot read the code of pid %d: %s\n",
+				(int)env.pid, strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg,
@@ -377,11 +525,12 @@ int main(int argc, char **argv)
 	struct gobin *bin = NULL;
 	struct aggregate agg;
 	struct report rep = {};
-	struct probe_plan plan;
+	static struct probe_plan plan;
+	static struct code_scan code_before, code_after;
 	const struct go_layout *layout;
 	char exe[PATH_MAX], err[512];
 	char *command_path = NULL;
-	uint64_t start_ns, deadline_ns = 0, start_cpu_ns;
+	uint64_t start_ns, stop_ns, deadline_ns = 0, start_cpu_ns;
 	int ret, exit_code = 1, pidfd = -1, out_fd = -1;
 
 	aggregate_init(&agg, 0);
@@ -392,8 +541,24 @@ int main(int argc, char **argv)
 	/* The binary as the kernel sees it: /proc/PID/exe resolves in the
 	 * target's mount namespace and survives the file being replaced. */
 	if (env.pid) {
+		pid_t tgid;
+
 		if (kill(env.pid, 0) && errno == ESRCH)
 			die_input("no such process: %d", (int)env.pid);
+		/* A thread id (from top -H, ps -L, /proc/PID/task): trace the
+		 * process it belongs to, the unit -p names in bcc's and
+		 * bpftrace's tools; saying so, rather than tracing nothing. */
+		tgid = process_of(env.pid);
+		if (tgid == -ENOENT)
+			die_input("no such process: %d", (int)env.pid);
+		if (tgid < 0)
+			die_input("cannot read /proc/%d/status: %s", (int)env.pid,
+				  strerror(-tgid));
+		if (tgid != env.pid) {
+			fprintf(stderr, "gomemtrace: %d is a thread of process %d; tracing %d\n",
+				(int)env.pid, (int)tgid, (int)tgid);
+			env.pid = tgid;
+		}
 		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)env.pid);
 		ret = readlink(exe, err, sizeof(err) - 1);
 		if (ret < 0)
@@ -424,6 +589,11 @@ int main(int argc, char **argv)
 	if (env.verbose)
 		print_plan(&plan, rep.exe);
 	aggregate_init(&agg, gobin_go_minor(bin));
+	if (env.repair) {
+		exit_code = repair(&plan, layout);
+		goto cleanup;
+	}
+
 	/* An output directory we cannot write is bad input, found now rather
 	 * than after the trace. */
 	if (env.output_dir) {
@@ -448,6 +618,15 @@ int main(int argc, char **argv)
 	} else {
 		rep.pid = env.pid;
 		pidfd = syscall(SYS_pidfd_open, env.pid, 0);
+		/* Breakpoints an earlier tracer left: reported; this trace's clean
+		 * detach removes them (see repair()). A live probe of another
+		 * tracer looks the same here, and keeps its int3. */
+		if (!target_code_scan(env.pid, &plan, &code_before)) {
+			rep.code_before = &code_before;
+			print_breakpoints(&plan, &code_before, "warning: before attaching (a "
+					  "breakpoint an earlier tracer left, or another "
+					  "tracer's live probe)");
+		}
 	}
 	ret = ignore_sigpipe();
 	if (ret) {
@@ -457,12 +636,15 @@ int main(int argc, char **argv)
 
 	mopts.binary = exe;
 	mopts.pid = rep.pid;
+	/* Several sizes per stack, as a rule. */
+	mopts.max_stacks = env.stack_storage;
+	mopts.max_alloc_keys = env.stack_storage * 4;
 	ret = memtrace_start(&mt, &plan, layout, &mopts, events_handle, &agg, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "gomemtrace: %s\n", err);
 		goto cleanup;
 	}
-	start_ns = clock_ns(CLOCK_MONOTONIC);
+	start_ns = memtrace_begin(mt);
 	start_cpu_ns = cpu_time_ns();
 	rep.start_wall_ns = clock_ns(CLOCK_REALTIME);
 	if (env.duration)
@@ -484,7 +666,17 @@ int main(int argc, char **argv)
 	}
 
 	while (!exiting) {
-		ret = memtrace_poll(mt, 100);
+		int timeout_ms = 100;
+
+		if (deadline_ns) {
+			uint64_t now = clock_ns(CLOCK_MONOTONIC);
+
+			if (now >= deadline_ns)
+				break;
+			if (deadline_ns - now < 100000000ULL)
+				timeout_ms = (deadline_ns - now + 999999) / 1000000;
+		}
+		ret = memtrace_poll(mt, timeout_ms);
 		if (ret < 0 && ret != -EINTR) {
 			fprintf(stderr, "gomemtrace: reading events: %s\n", strerror(-ret));
 			goto cleanup;
@@ -498,8 +690,17 @@ int main(int argc, char **argv)
 	}
 
 	rep.cost.tracer_cpu_ns = cpu_time_ns() - start_cpu_ns;
-	/* ... and at the stop, before detaching (fails once the target exited). */
+	stop_ns = memtrace_end(mt);
+	/* The runtime's state where recording ended, before detaching (fails
+	 * once the target exited). */
 	rep.runtime.stop_err = runtime_state_snapshot(rep.pid, bin, layout, &rep.runtime.stop);
+	if (env.verbose) {
+		const char *kind;
+		int nlinks = memtrace_links(mt, &kind);
+
+		fprintf(stderr, "Recording stopped after %.3f s; detaching %d %s links\n",
+			(stop_ns - start_ns) / 1e9, nlinks, kind);
+	}
 	ret = memtrace_stop(mt);
 	if (ret >= 0) {
 		struct alloc_reader rd = { .agg = &agg, .bin = bin,
@@ -509,10 +710,17 @@ int main(int argc, char **argv)
 		ret = memtrace_alloc_counts(mt, events_alloc_count, &rd);
 	}
 	if (ret < 0) {
-		fprintf(stderr, "gomemtrace: draining events: %s\n", strerror(-ret));
+		fprintf(stderr, "gomemtrace: detaching or draining events: %s\n", strerror(-ret));
 		goto cleanup;
 	}
-	rep.duration_ns = clock_ns(CLOCK_MONOTONIC) - start_ns;
+	if (env.verbose)
+		fprintf(stderr, "Detached in %.1f ms\n", memtrace_detach_ns(mt) / 1e6);
+	if (rep.code_before && !target_code_scan(rep.pid, &plan, &code_after)) {
+		rep.code_after = &code_after;
+		print_breakpoints(&plan, &code_after, "warning: after the detach");
+	}
+	rep.duration_ns = stop_ns - start_ns;
+	rep.plan = &plan;
 	rep.start_ns = start_ns;
 	rep.go_version = gobin_go_version(bin);
 	rep.mode = env.mode;
@@ -521,8 +729,18 @@ int main(int argc, char **argv)
 	rep.lost_events = memtrace_lost_events(mt) + agg.bad_events;
 	rep.lost_stacks = memtrace_lost_stacks(mt);
 	collect_cost(mt, &plan, &rep.cost);
+	/* Allocations counted without their stack (a preempted run held the
+	 * CPU's scratch space): their objects count, their site is unknown. */
+	rep.lost_stacks += rep.cost.counters[COUNTER_UNWALKED];
 	memtrace_load_bias(mt, &rep.load_bias);
 	ret = symbolizer_new(&rep.sym, bin, rep.load_bias);
+	if (!ret) {
+		struct gotype_layout tl = { .tflag = layout->type_tflag, .str = layout->type_str };
+
+		ret = type_namer_new(&rep.types, bin, rep.load_bias, &tl);
+	}
+	if (!ret)
+		ret = alloc_types(&agg.allocs, rep.types, &rep.alloc_types);
 	if (!ret)
 		ret = sites_alloc(&agg.allocs, rep.sym, &rep.alloc_sites);
 	if (!ret)
@@ -547,6 +765,8 @@ cleanup:
 	site_list_free(&rep.alloc_sites);
 	site_list_free(&rep.growth_sites);
 	symbolizer_free(rep.sym);
+	type_list_free(&rep.alloc_types);
+	type_namer_free(rep.types);
 	aggregate_free(&agg);
 	gobin_close(bin);
 	free(command_path);

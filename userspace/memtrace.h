@@ -31,16 +31,25 @@ typedef int (*memtrace_event_fn)(void *ctx, void *data, size_t len);
 typedef int (*memtrace_alloc_count_fn)(void *ctx, const struct alloc_key *key,
 				       const struct user_stack *stack, uint64_t objects);
 
-/* Open, configure, load and attach. Returns 0 or a negative errno, with a
- * one-line reason in err. */
+/* Open, configure, load and attach, recording off. Returns 0 or a negative
+ * errno, with a one-line reason in err. */
 int memtrace_start(struct memtrace **out, const struct probe_plan *plan,
 		   const struct go_layout *layout, const struct memtrace_opts *opts,
 		   memtrace_event_fn fn, void *ctx, char *err, size_t errlen);
+/* Probe points attached. */
 int memtrace_attached(const struct memtrace *mt);
+/* Kernel links holding them, and their kind ("uprobe_multi": one per BPF
+ * program; "perf_event": one per point). */
+int memtrace_links(const struct memtrace *mt, const char **kind);
+/* Recording on; returns its CLOCK_MONOTONIC start (no event is older). */
+uint64_t memtrace_begin(struct memtrace *mt);
+/* Recording off in every probe at once; returns the stop time. */
+uint64_t memtrace_end(struct memtrace *mt);
 /* Waits up to timeout_ms for records; returns how many were consumed or a
  * negative errno (-EINTR when a signal arrived). */
 int memtrace_poll(struct memtrace *mt, int timeout_ms);
-/* Detaches every probe, then consumes what is left in the ring buffer. */
+/* Recording off, detaches every probe (out of reach of a SIGKILL aimed at
+ * the tracer), then consumes what is left in the ring buffer. */
 int memtrace_stop(struct memtrace *mt);
 /* Calls fn for every allocation count the BPF maps hold; after
  * memtrace_stop(), these are final. Returns 0, fn's first error, or a
@@ -49,6 +58,8 @@ int memtrace_alloc_counts(const struct memtrace *mt, memtrace_alloc_count_fn fn,
 /* The probes' counters (enum probe_counter), summed over CPUs. Returns 0 or
  * a negative errno. */
 int memtrace_counters(const struct memtrace *mt, uint64_t out[COUNTER_MAX]);
+/* How long the detach took. */
+uint64_t memtrace_detach_ns(const struct memtrace *mt);
 uint64_t memtrace_lost_events(const struct memtrace *mt);
 uint64_t memtrace_lost_stacks(const struct memtrace *mt);
 /* Load bias seen by the probes; false until a probe fired. */

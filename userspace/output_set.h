@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define OUTPUT_SET_MAX 4
+#define OUTPUT_SET_MAX 8
 
 /*
  * Opens DIR, creating what is missing as `mkdir -p` does, without following

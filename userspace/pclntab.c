@@ -204,6 +204,42 @@ static int md_gofunc_index(int go_minor)
 	return -1;
 }
 
+/*
+ * Word indexes of moduledata.types and etypes, from runtime/symtab.go:
+ * 1.20 added covctrs and ecovctrs before them, 1.27 typedesclen between
+ * them. false if unknown.
+ */
+static bool md_types_index(int go_minor, int *types, int *etypes)
+{
+	if (go_minor == 119) {
+		*types = 35;
+		*etypes = 36;
+	} else if (go_minor >= 120 && go_minor <= 126) {
+		*types = 37;
+		*etypes = 38;
+	} else if (go_minor >= 127 || go_minor == 0) {
+		*types = 37;
+		*etypes = 39;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* The type data [types, etypes): inside one segment's file image, or left
+ * unknown. */
+static void md_use_types(struct pclntab *t, const uint64_t *w, int go_minor)
+{
+	int ti, ei;
+	struct span s;
+
+	if (!md_types_index(go_minor, &ti, &ei) || w[ti] >= w[ei] ||
+	    !elf_vaddr_span(t->elf, w[ti], &s) || w[ei] - w[ti] > s.len)
+		return;
+	t->types_vaddr = w[ti];
+	span_sub(s, 0, w[ei] - w[ti], &t->types);
+}
+
 /* Module data fields the tables need: text base and funcdata base. */
 static void md_use(struct pclntab *t, const uint64_t *w, int go_minor)
 {
@@ -211,6 +247,7 @@ static void md_use(struct pclntab *t, const uint64_t *w, int go_minor)
 	struct span s;
 
 	t->text_start = w[MD_TEXT];
+	md_use_types(t, w, go_minor);
 	if (gi < 0 || !elf_vaddr_span(t->elf, w[gi], &s))
 		return;
 	/* 1.26+ (and unknown versions): epclntab must end our table */

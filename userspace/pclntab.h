@@ -34,6 +34,10 @@ struct pclntab {
 	uint64_t text_start;		/* base of entry offsets (1.18+) */
 	uint64_t moduledata;		/* runtime.firstmoduledata, 0 if not found */
 	uint64_t gofunc;		/* base of funcdata offsets (1.18+), 0 if unknown */
+	/* moduledata.types..etypes, the type descriptors and the names they
+	 * refer to (nameOff is relative to types); types_vaddr 0 if unknown */
+	uint64_t types_vaddr;
+	struct span types;
 	bool have_inline;		/* inline trees can be read */
 	size_t func_size;		/* bytes of _func before its pcdata[] */
 };

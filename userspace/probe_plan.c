@@ -29,7 +29,9 @@ struct leaf_name {
 	uint8_t kind;
 };
 
-/* Leaf allocation functions: exact name, or name + "SC" + size class. */
+/* Leaf allocation functions: exact name, or name + "SC" + size class, or
+ * name + "Size" + bytes (go1.26's GOEXPERIMENT=sizespecializedmalloc names
+ * its tiny allocators runtime.mallocgcTinySize1..15). */
 static const struct leaf_name leaves[] = {
 	{ "runtime.mallocgcTiny", ALLOC_PROBE_TINY },
 	{ "runtime.mallocgcSmallNoscan", ALLOC_PROBE_NOSCAN },
@@ -43,9 +45,13 @@ static bool is_size_class_suffix(const char *s)
 {
 	if (!*s)
 		return true;
-	if (s[0] != 'S' || s[1] != 'C' || !s[2])
+	if (!strncmp(s, "SC", 2) && s[2])
+		s += 2;
+	else if (!strncmp(s, "Size", 4) && s[4])
+		s += 4;
+	else
 		return false;
-	for (s += 2; *s; s++)
+	for (; *s; s++)
 		if (*s < '0' || *s > '9')
 			return false;
 	return true;
@@ -317,6 +323,26 @@ int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
 		if (ret)
 			return ret;
 	}
+	/* A runtime.mallocgc* function that is neither mallocgc, a leaf nor
+	 * a helper the leaves call (*SlowPath) is an allocation path this plan
+	 * does not understand: counting without it could miss allocations. */
+	for (size_t i = 0; i < nfuncs; i++) {
+		const char *name;
+		size_t len;
+
+		if (gobin_func_by_index(bin, i, &fn))
+			continue;
+		name = fn.name;
+		len = strlen(name);
+		if (strncmp(name, "runtime.mallocgc", strlen("runtime.mallocgc")) ||
+		    !strcmp(name, "runtime.mallocgc") || leaf_kind(name) ||
+		    (len > strlen("SlowPath") &&
+		     !strcmp(name + len - strlen("SlowPath"), "SlowPath")))
+			continue;
+		snprintf(err, errlen, "%s: an allocation function gomemtrace does not know "
+			 "how to count", name);
+		return -ENOEXEC;
+	}
 	if (plan->n) {
 		plan->alloc_strategy = "allocation leaves";
 	} else {
@@ -354,12 +380,13 @@ int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
 	if (ret)
 		return ret;
 
-	/* Globals from ELF symbols, or from the code that uses them. Without
-	 * either, cycle numbers stay unknown (0) and cycles still pair up. */
-	if (!gobin_symbol_addr(bin, "runtime.work", &addr))
-		plan->work_cycles_addr = addr + layout->work_cycles;
-	else if (!probe_plan_find_work_cycles(bin, &addr))
+	/* Globals from the code that uses them (independent of the layout),
+	 * or from ELF symbols. Without either, cycle numbers stay unknown (0)
+	 * and cycles still pair up. */
+	if (!probe_plan_find_work_cycles(bin, &addr))
 		plan->work_cycles_addr = addr;
+	else if (!gobin_symbol_addr(bin, "runtime.work", &addr))
+		plan->work_cycles_addr = addr + layout->work_cycles;
 	if (!gobin_symbol_addr(bin, "runtime.memstats", &addr))
 		plan->memstats_numgc_addr = addr + layout->memstats_numgc;
 	if (gobin_image_extent(bin, &plan->image_lo, &plan->image_hi))

@@ -33,7 +33,7 @@ struct probe_point {
 	uint64_t file_offset;	/* of address, for the uprobe */
 };
 
-#define MAX_PROBES 64
+#define MAX_PROBES 128	/* go1.26 sizespecializedmalloc: 71 allocation leaves */
 
 struct probe_plan {
 	struct probe_point points[MAX_PROBES];

@@ -197,6 +197,8 @@ static void write_runtime_state(FILE *f, const struct runtime_state *s)
 	fputs("{", f);
 	json_u64_or_null(f, "numgc", s->have_memstats, s->numgc);
 	fputs(", ", f);
+	json_u64_or_null(f, "numforcedgc", s->have_memstats, s->numforcedgc);
+	fputs(", ", f);
 	json_u64_or_null(f, "heap_live", s->have_gc_controller, s->heap_live);
 	fputs(", ", f);
 	json_u64_or_null(f, "heap_marked", s->have_gc_controller, s->heap_marked);
@@ -283,6 +285,33 @@ static void write_runtime(FILE *f, const struct report *r)
 		(unsigned long long)r->agg->alloc_bytes);
 }
 
+/* int3 bytes an earlier tracer left at our probe points (found before the
+ * attach), and whether our detach removed them; null when not looked at. */
+static void write_leftovers(FILE *f, const struct report *r)
+{
+	const struct code_scan *before = r->code_before, *after = r->code_after;
+	int n = 0;
+
+	fputs("  \"leftover_breakpoints\": ", f);
+	if (!before || !r->plan) {
+		fputs("null\n", f);
+		return;
+	}
+	fputc('[', f);
+	for (int i = 0; i < r->plan->n; i++) {
+		const struct probe_point *p = &r->plan->points[i];
+
+		if (before->state[i] != CODE_BREAKPOINT)
+			continue;
+		fprintf(f, "%s{\"function\": ", n++ ? ",\n    " : "\n    ");
+		report_json_string(f, p->function);
+		fprintf(f, ", \"address\": %llu, \"file_offset\": %llu, \"repaired\": %s}",
+			(unsigned long long)before->vaddr[i], (unsigned long long)p->file_offset,
+			after && after->state[i] == CODE_INTACT ? "true" : "false");
+	}
+	fputs(n ? "\n  ]\n" : "]\n", f);
+}
+
 int report_write_json(const struct report *r, int fd)
 {
 	static const cookie_io_functions_t io = { .write = sink_write };
@@ -308,7 +337,16 @@ int report_write_json(const struct report *r, int fd)
 		(unsigned long long)agg->alloc_objects, (unsigned long long)agg->alloc_bytes,
 		(unsigned long long)agg->tiny_objects);
 	write_sites(f, &r->alloc_sites, true);
-	fputs("},\n", f);
+	fputs(",\n    \"types\": [", f);
+	for (size_t i = 0; i < r->alloc_types.len; i++) {
+		const struct type_count *t = &r->alloc_types.types[i];
+
+		fputs(i ? ",\n      {\"type\": " : "\n      {\"type\": ", f);
+		report_json_string(f, t->name);
+		fprintf(f, ", \"objects\": %llu, \"bytes\": %llu}",
+			(unsigned long long)t->objects, (unsigned long long)t->bytes);
+	}
+	fputs(r->alloc_types.len ? "\n    ]},\n" : "]},\n", f);
 
 	fprintf(f, "  \"gc\": {\"cycles\": %zu, \"events\": [", agg->gc_len);
 	for (size_t i = 0; i < agg->gc_len; i++) {
@@ -348,8 +386,10 @@ int report_write_json(const struct report *r, int fd)
 		(unsigned long long)agg->growth_log_dropped);
 	write_cost(f, &r->cost);
 	write_runtime(f, r);
-	fprintf(f, "  \"lost_events\": %llu,\n  \"lost_stacks\": %llu\n}\n",
+	fprintf(f, "  \"lost_events\": %llu,\n  \"lost_stacks\": %llu,\n",
 		(unsigned long long)r->lost_events, (unsigned long long)r->lost_stacks);
+	write_leftovers(f, r);
+	fputs("}\n", f);
 	ret = ferror(f) ? -EIO : 0;
 	if (fclose(f) && !ret)
 		ret = -EIO;

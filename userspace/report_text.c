@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The text report on stdout: totals, top allocation sites, GC cycles, top
- * stack growth sites, and what was lost. */
+/* The text report on stdout: totals, top allocation sites, top types, GC
+ * cycles, top stack growth sites, and what was lost. */
 #include <stdio.h>
 
 #include "report.h"
@@ -72,6 +72,15 @@ void report_print_text(const struct report *r, FILE *out, int top)
 		human_bytes(b, sizeof(b), s->bytes);
 		fprintf(out, "  %12s %12llu  %s %s:%u\n", b, (unsigned long long)s->count,
 			s->function, s->file, s->line);
+	}
+
+	if (r->alloc_types.len)
+		fprintf(out, "\nBy type:\n  %12s %12s  %s\n", "BYTES", "OBJECTS", "TYPE");
+	for (size_t i = 0; i < r->alloc_types.len && (int)i < top; i++) {
+		const struct type_count *t = &r->alloc_types.types[i];
+
+		human_bytes(b, sizeof(b), t->bytes);
+		fprintf(out, "  %12s %12llu  %s\n", b, (unsigned long long)t->objects, t->name);
 	}
 
 	print_runtime(r, out);

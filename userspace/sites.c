@@ -70,7 +70,8 @@ static int fold(const struct stack_table *t, struct symbolizer *s, bool growth,
 		} else {
 			site = symbolizer_alloc_site(s, e->frames, e->nframes);
 		}
-		v[i].function = site.function;
+		/* alloc sites: runtime/pprof's names, as in heap.pb.gz */
+		v[i].function = growth ? site.function : site.symbol;
 		v[i].file = site.file ? site.file : "";
 		v[i].line = growth ? 0 : site.line;
 		v[i].count = e->count;

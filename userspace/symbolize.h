@@ -18,7 +18,7 @@ void symbolizer_free(struct symbolizer *s);
 /*
  * Source frames of the stack entry at `depth` (0: the sampled PC itself;
  * deeper entries are return addresses, looked up at pc - 1), innermost
- * inlined frame first. Always at least one frame: a PC outside the binary
+ * inlined frame first, wrappers included. Always at least one frame: a PC outside the binary
  * gives UNKNOWN_FUNCTION. Returns the count; *frames stays valid until
  * symbolizer_free.
  */
@@ -35,14 +35,52 @@ bool go_function_is_runtime(const char *function);
  * pointer chain goes on into the goroutine that switched. */
 uint32_t symbolizer_stack_len(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs);
 
-/* The first PC whose innermost frame is outside package runtime, or npcs if
- * there is none: the runtime's heap profile hides the PCs before it (and
- * keeps the stack whole when there is none). */
-uint32_t symbolizer_first_user_pc(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs);
+/*
+ * An allocation's stack as runtime/pprof writes it into a heap profile:
+ * locations, leaf first, each with its frames (innermost inlined first).
+ * Built from the walked PCs (the probed allocation function's first) as the
+ * runtime records and writes them:
+ * - the traceback ends at runtime.systemstack / runtime.mcall
+ *   (symbolizer_stack_len);
+ * - wrapper frames (funcID wrapper: method value, interface and promoted
+ *   method wrappers, go and defer statement wrappers, ABI wrappers,
+ *   reflectcall and runtime.callN, deferreturn) are left out unless they
+ *   call runtime.gopanic, sigpanic or panicwrap (tracebackPCs,
+ *   elideWrapperCalling);
+ * - the frames mProf_Malloc's callers() skips, per Go version, are left
+ *   out, and only as many as it records kept (symbolize.c:
+ *   profile_window);
+ * - leading frames named runtime.* (and internal/runtime/... from Go 1.24)
+ *   are hidden, unless nothing else would be left (writeHeapProto);
+ * - runtime.goexit is dropped (allFrames).
+ * Function names in frames[].symbol are runtime/pprof's. Valid until the
+ * next call on s. Returns 0 or -ENOMEM.
+ */
+struct profile_location {
+	uint64_t pc;				/* as walked: a return address but
+						 * at depth 0 */
+	const struct gobin_frame *frames;	/* innermost first */
+	uint32_t nframes;
+};
+
+struct profile_stack {
+	struct profile_location *locs;		/* leaf first */
+	uint32_t nlocs;
+};
+
+int symbolizer_profile_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs,
+			     struct profile_stack *out);
+
+/* Every frame of pcs as walked, none hidden or elided (stack growths: the
+ * runtime has no profile of them to mirror); pcs[0] is at depth depth0 (0:
+ * the sampled PC itself, 1: a return address). Same lifetime as
+ * symbolizer_profile_stack's. Returns 0 or -ENOMEM. */
+int symbolizer_full_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs,
+			  uint32_t depth0, struct profile_stack *out);
 
 /* The allocation site of a stack as the runtime's heap profile attributes
- * it: the innermost frame of the first PC outside package runtime; for a
- * stack all in the runtime, its first frame outside it, inlined or not. */
+ * it: the first frame of its profile stack outside package runtime (and
+ * internal/runtime/...), else its first frame. */
 struct gobin_frame symbolizer_alloc_site(struct symbolizer *s, const uint64_t *pcs,
 					 uint32_t npcs);
 

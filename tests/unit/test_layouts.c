@@ -44,16 +44,39 @@ static void check_unknown_versions(void)
 
 static void check_all_rows(void)
 {
-	int count = -1;
+	int count = -1, ndefault = 0;
 	const struct go_layout *rows = go_layout_all(&count);
-	int sorted = 1, matches = count == MATRIX_LEN;
+	int sorted = 1, matches, found = 1;
 
-	for (int i = 1; i < count; i++)
+	while (ndefault < count && !rows[ndefault].experiments)
+		ndefault++;
+	matches = ndefault == MATRIX_LEN;
+	for (int i = 1; i < ndefault; i++)
 		sorted &= rows[i - 1].minor < rows[i].minor;
-	for (int i = 0; matches && i < count; i++)
+	for (int i = 0; matches && i < ndefault; i++)
 		matches &= rows[i].minor == matrix[i];
-	CHECK(matches && sorted, "rows are the matrix, oldest first",
-	      "%d rows, sorted %d", count, sorted);
+	CHECK(matches && sorted, "default rows are the matrix, oldest first",
+	      "%d default rows, sorted %d", ndefault, sorted);
+	/* then only rows for non-default GOEXPERIMENTs, each found by them */
+	for (int i = ndefault; i < count; i++)
+		found &= rows[i].experiments && rows[i].experiments[0] &&
+			 go_layout_find_experiments(rows[i].minor, rows[i].experiments) ==
+				 &rows[i];
+	CHECK(found, "experiment rows follow, each found by its experiments",
+	      "%d rows, %d default", count, ndefault);
+}
+
+/* GO_RUNTIME.md: greenteagc moves work.cycles in go1.25 (608, not 512). */
+static void check_experiments(void)
+{
+	const struct go_layout *g = go_layout_find_experiments(125, "greenteagc");
+
+	CHECK(g && g->work_cycles == 608 && go_layout_find(125)->work_cycles == 512,
+	      "go1.25 greenteagc: work.cycles 608, default 512", "greenteagc row %d",
+	      g ? (int)g->work_cycles : -1);
+	CHECK(go_layout_find_experiments(125, "") == go_layout_find(125) &&
+	      !go_layout_find_experiments(125, "nosuchexperiment"),
+	      "no experiments is the default row; unknown ones have none", "%s", "rows differ");
 }
 
 /* Expected values per matrix version, in matrix order. */
@@ -126,6 +149,7 @@ int main(void)
 	check_known_versions();
 	check_unknown_versions();
 	check_all_rows();
+	check_experiments();
 	check_facts();
 	check_heap_goal_fields();
 	return CHECK_DONE();

@@ -280,6 +280,9 @@ static uint32_t memstats_window(const struct go_layout *l)
 {
 	uint64_t end = (uint64_t)l->memstats_numgc + 4;
 
+	if ((uint64_t)l->memstats_numforcedgc + 4 > end)
+		end = (uint64_t)l->memstats_numforcedgc + 4;
+
 	if ((uint64_t)l->memstats_gc_cpu_fraction + 8 > end)
 		end = (uint64_t)l->memstats_gc_cpu_fraction + 8;
 	if ((uint64_t)l->memstats_heap_stats + l->memstats_heap_stats_size > end)
@@ -294,16 +297,18 @@ static int read_memstats(pid_t pid, uint64_t addr, const struct go_layout *l,
 	uint32_t len = memstats_window(l);
 	int ret;
 
-	if (!len || !go_layout_has(l->memstats_numgc) ||
+	if (!len || !go_layout_has(l->memstats_numgc) || !go_layout_has(l->memstats_numforcedgc) ||
 	    !go_layout_has(l->memstats_gc_cpu_fraction) || !go_layout_has(l->memstats_heap_stats))
 		return -EINVAL;
 	ret = target_mem_read(pid, addr, buf, len);
 	if (ret)
 		return ret;
-	if (!fits(l->memstats_numgc, 4, len) || !fits(l->memstats_gc_cpu_fraction, 8, len) ||
+	if (!fits(l->memstats_numgc, 4, len) || !fits(l->memstats_numforcedgc, 4, len) ||
+	    !fits(l->memstats_gc_cpu_fraction, 8, len) ||
 	    !fits(l->memstats_heap_stats, l->memstats_heap_stats_size, len))
 		return -EINVAL;
 	out->numgc = get_u32(buf, l->memstats_numgc);
+	out->numforcedgc = get_u32(buf, l->memstats_numforcedgc);
 	memcpy(&out->gc_cpu_fraction, buf + l->memstats_gc_cpu_fraction, sizeof(double));
 	ret = heap_stats_sum(buf + l->memstats_heap_stats, l->memstats_heap_stats_size, l,
 			     &out->allocs);

@@ -63,6 +63,7 @@ struct heap_goal_inputs {
 struct runtime_state {
 	bool have_memstats;		/* numgc, gc_cpu_fraction, allocs */
 	uint32_t numgc;			/* completed cycles: MemStats.NumGC */
+	uint32_t numforcedgc;		/* of which forced: MemStats.NumForcedGC */
 	double gc_cpu_fraction;		/* MemStats.GCCPUFraction, 0..1 */
 	struct heap_alloc_totals allocs;
 

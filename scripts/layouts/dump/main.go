@@ -115,6 +115,10 @@ var layout = []group{
 			{abiTyp, "Size_"}, {rtTyp, "size"}}},
 		{cname: "type_ptrdata", width: 8, cands: []candidate{
 			{abiTyp, "PtrBytes"}, {rtTyp, "ptrdata"}}},
+		{cname: "type_tflag", width: 1, cands: []candidate{
+			{abiTyp, "TFlag"}, {rtTyp, "tflag"}}},
+		{cname: "type_str", width: 4, cands: []candidate{
+			{abiTyp, "Str"}, {rtTyp, "str"}}},
 	}},
 	{fields: []fieldSpec{
 		one("work_cycles", work, "cycles", 0),
@@ -127,6 +131,7 @@ var layout = []group{
 	}},
 	{fields: []fieldSpec{
 		one("memstats_numgc", mstats, "numgc", 4),
+		one("memstats_numforcedgc", mstats, "numforcedgc", 4),
 	}, sizes: []sizeSpec{{"memstats_size", mstats}}},
 	{fields: []fieldSpec{
 		one("memstats_heap_stats", mstats, "heapStats", 0),
@@ -329,6 +334,12 @@ func run(minor int, path string) (string, error) {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "\t{ .minor = %d,\n", minor)
+	// Non-default GOEXPERIMENTs move fields (greenteagc: work.cycles in
+	// go1.25): the version string lists them after " X:" (go1.25.3
+	// X:greenteagc), "-X:" from go1.26 (go1.26.1-X:nogreenteagc).
+	if i := strings.Index(version, "X:"); i > 0 && (version[i-1] == ' ' || version[i-1] == '-') {
+		fmt.Fprintf(&b, "\t  .experiments = %q,\n", version[i+len("X:"):])
+	}
 	for _, grp := range layout {
 		var cols []string
 		for _, f := range grp.fields {

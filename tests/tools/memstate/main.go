@@ -58,7 +58,7 @@ func hold() {
 	}
 	out, err := json.Marshal(map[string]interface{}{
 		"GCCPUSeconds": seconds(cpu[0]), "TotalCPUSeconds": seconds(cpu[1]),
-		"NumGC": snap.NumGC, "NextGC": snap.NextGC, "Mallocs": snap.Mallocs,
+		"NumGC": snap.NumGC, "NumForcedGC": snap.NumForcedGC, "NextGC": snap.NextGC, "Mallocs": snap.Mallocs,
 		"TotalAlloc": snap.TotalAlloc, "GCCPUFraction": snap.GCCPUFraction,
 		"HeapAlloc": snap.HeapAlloc,
 	})

@@ -1,0 +1,3 @@
+module gomemtrace/stacks
+
+go 1.19

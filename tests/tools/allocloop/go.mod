@@ -1,0 +1,3 @@
+module example.com/allocloop
+
+go 1.19

@@ -50,6 +50,7 @@ enum where_id {
 	W_ABI_TYPE,		/* internal/abi.Type, go1.21+ */
 	W_RT_TYPE,		/* runtime._type, up to go1.20 */
 	W_WORK, W_MEMSTATS, W_GC_CONTROLLER,
+	W_HEAP_STATS, W_HEAP_DELTA,
 	W_COUNT
 };
 
@@ -67,6 +68,8 @@ static const struct where {
 	[W_WORK] = { "runtime.work", true },
 	[W_MEMSTATS] = { "runtime.memstats", true },
 	[W_GC_CONTROLLER] = { "runtime.gcControllerState" },
+	[W_HEAP_STATS] = { "runtime.consistentHeapStats" },
+	[W_HEAP_DELTA] = { "runtime.heapStatsDelta" },
 };
 
 struct candidate {
@@ -89,6 +92,10 @@ struct field_spec {
 	{ #f, OFF(f), { { in, path } }, 1, width, 0, false }
 #define OPT(f, in, path, width) \
 	{ #f, OFF(f), { { in, path } }, 1, width, 0, true }
+#define ANY(f, in, path) \
+	{ #f, OFF(f), { { in, path } }, 1, 0, OFF(f##_size), false }
+/* Fields of any width (ANY, work_cycles): each has a <name>_size member. */
+#define ANY_WIDTH_FIELDS 4
 
 /* In the order of struct go_layout and of dump/main.go's table. */
 static const struct field_spec field_specs[] = {
@@ -112,7 +119,22 @@ static const struct field_spec field_specs[] = {
 	  { { W_ABI_TYPE, "Str" }, { W_RT_TYPE, "str" } }, 2, 4, 0, false },
 	{ "work_cycles", OFF(work_cycles), { { W_WORK, "cycles" } }, 1, 0,
 	  OFF(work_cycles_size), false },
+	{ "work_cpu_stats_gc_total", OFF(work_cpu_stats_gc_total),
+	  { { W_WORK, "cpuStats.gcTotalTime" }, { W_WORK, "cpuStats.GCTotalTime" } }, 2, 8, 0,
+	  true },
+	{ "work_cpu_stats_total", OFF(work_cpu_stats_total),
+	  { { W_WORK, "cpuStats.totalTime" }, { W_WORK, "cpuStats.TotalTime" } }, 2, 8, 0,
+	  true },
 	ONE(memstats_numgc, W_MEMSTATS, "numgc", 4),
+	ONE(memstats_numforcedgc, W_MEMSTATS, "numforcedgc", 4),
+	ANY(memstats_heap_stats, W_MEMSTATS, "heapStats"),
+	ONE(memstats_gc_cpu_fraction, W_MEMSTATS, "gc_cpu_fraction", 8),
+	ANY(heap_stats_stats, W_HEAP_STATS, "stats"),
+	ONE(heap_stats_gen, W_HEAP_STATS, "gen", 4),
+	ONE(heap_delta_tiny_alloc_count, W_HEAP_DELTA, "tinyAllocCount", 8),
+	ONE(heap_delta_large_alloc, W_HEAP_DELTA, "largeAlloc", 8),
+	ONE(heap_delta_large_alloc_count, W_HEAP_DELTA, "largeAllocCount", 8),
+	ANY(heap_delta_small_alloc_count, W_HEAP_DELTA, "smallAllocCount"),
 	ONE(gc_controller_heap_marked, W_GC_CONTROLLER, "heapMarked", 8),
 	ONE(gc_controller_heap_live, W_GC_CONTROLLER, "heapLive", 8),
 	OPT(gc_controller_heap_minimum, W_GC_CONTROLLER, "heapMinimum", 8),
@@ -121,6 +143,11 @@ static const struct field_spec field_specs[] = {
 	OPT(gc_controller_gc_percent_heap_goal, W_GC_CONTROLLER, "gcPercentHeapGoal", 8),
 	OPT(gc_controller_triggered, W_GC_CONTROLLER, "triggered", 8),
 	OPT(gc_controller_last_heap_goal, W_GC_CONTROLLER, "lastHeapGoal", 8),
+	OPT(gc_controller_sweep_dist_min_trigger, W_GC_CONTROLLER, "sweepDistMinTrigger", 8),
+	OPT(gc_controller_heap_free, W_GC_CONTROLLER, "heapFree", 8),
+	OPT(gc_controller_total_alloc, W_GC_CONTROLLER, "totalAlloc", 8),
+	OPT(gc_controller_total_free, W_GC_CONTROLLER, "totalFree", 8),
+	OPT(gc_controller_mapped_ready, W_GC_CONTROLLER, "mappedReady", 8),
 };
 
 /* Whole-struct sizes, for the record. */
@@ -131,6 +158,7 @@ static const struct size_spec {
 } size_specs[] = {
 	{ "work_size", OFF(work_size), W_WORK },
 	{ "memstats_size", OFF(memstats_size), W_MEMSTATS },
+	{ "heap_delta_size", OFF(heap_delta_size), W_HEAP_DELTA },
 };
 
 #define FIELD(f) { #f, OFF(f) }
@@ -141,11 +169,21 @@ static const struct go_layout_field layout_fields[] = {
 	FIELD(mspan_elemsize),
 	FIELD(type_size), FIELD(type_ptrdata), FIELD(type_tflag), FIELD(type_str),
 	FIELD(work_cycles), FIELD(work_cycles_size), FIELD(work_size),
-	FIELD(memstats_numgc), FIELD(memstats_size),
+	FIELD(work_cpu_stats_gc_total), FIELD(work_cpu_stats_total),
+	FIELD(memstats_numgc), FIELD(memstats_numforcedgc), FIELD(memstats_size),
+	FIELD(memstats_heap_stats), FIELD(memstats_heap_stats_size),
+	FIELD(memstats_gc_cpu_fraction),
+	FIELD(heap_stats_stats), FIELD(heap_stats_stats_size), FIELD(heap_stats_gen),
+	FIELD(heap_delta_size), FIELD(heap_delta_tiny_alloc_count),
+	FIELD(heap_delta_large_alloc), FIELD(heap_delta_large_alloc_count),
+	FIELD(heap_delta_small_alloc_count), FIELD(heap_delta_small_alloc_count_size),
 	FIELD(gc_controller_heap_marked), FIELD(gc_controller_heap_live),
 	FIELD(gc_controller_heap_minimum), FIELD(gc_controller_gc_percent),
 	FIELD(gc_controller_memory_limit), FIELD(gc_controller_gc_percent_heap_goal),
 	FIELD(gc_controller_triggered), FIELD(gc_controller_last_heap_goal),
+	FIELD(gc_controller_sweep_dist_min_trigger), FIELD(gc_controller_heap_free),
+	FIELD(gc_controller_total_alloc), FIELD(gc_controller_total_free),
+	FIELD(gc_controller_mapped_ready),
 };
 
 /* A new member of struct go_layout must be added above, and read here. */
@@ -153,7 +191,7 @@ _Static_assert(offsetof(struct go_layout, experiments) ==
 	       offsetof(struct go_layout, g_stack_lo) +
 	       ARRAY_SIZE(layout_fields) * sizeof(uint32_t),
 	       "struct go_layout has a member that dwarf_layout.c does not know");
-_Static_assert(ARRAY_SIZE(field_specs) + 1 + ARRAY_SIZE(size_specs) ==
+_Static_assert(ARRAY_SIZE(field_specs) + ANY_WIDTH_FIELDS + ARRAY_SIZE(size_specs) ==
 	       ARRAY_SIZE(layout_fields),
 	       "every go_layout member is a field, a field's size or a struct size");
 
@@ -491,12 +529,20 @@ static int read_field(const struct index *ix, const struct field_spec *f,
 {
 	char what[64] = "";
 	uint64_t off = 0, size = 0;
-	bool found = false;
+	bool found = false, any_struct = false;
 	Dwarf_Die st;
-	int ret, c;
+	int ret, c, last = 0;
 
+	/* The first candidate whose struct exists and has the path. */
 	for (c = 0; c < f->ncands; c++) {
 		ret = lookup(ix, f->cands[c].in, &st, &found, err, errlen);
+		if (ret)
+			return ret;
+		if (!found)
+			continue;
+		any_struct = true;
+		last = c;
+		ret = field_at(&st, f->cands[c].path, &off, &size, &found, err, errlen);
 		if (ret)
 			return ret;
 		if (found)
@@ -504,12 +550,11 @@ static int read_field(const struct index *ix, const struct field_spec *f,
 	}
 	if (found) {
 		where_name(f->cands[c].in, what, sizeof(what));
-		ret = field_at(&st, f->cands[c].path, &off, &size, &found, err, errlen);
-		if (ret)
-			return ret;
-		if (!found && !f->optional) {
+	} else if (any_struct) {
+		if (!f->optional) {
+			where_name(f->cands[last].in, what, sizeof(what));
 			set_err(err, errlen, "required field %s (%s.%s) is missing",
-				f->name, what, f->cands[c].path);
+				f->name, what, f->cands[last].path);
 			return -ENOMSG;
 		}
 	} else if (!f->optional) {

@@ -48,10 +48,32 @@ struct go_layout {
 	uint32_t work_cycles;			/* uint32 (1.19), atomic.Uint32 */
 	uint32_t work_cycles_size;
 	uint32_t work_size;			/* the whole variable, for the record */
+	/* work.cpuStats (go1.20+; fields exported in go1.25), optional */
+	uint32_t work_cpu_stats_gc_total;	/* gcTotalTime / GCTotalTime, int64 ns */
+	uint32_t work_cpu_stats_total;		/* totalTime / TotalTime, int64 ns */
 
 	/* the variable runtime.memstats (type runtime.mstats) */
 	uint32_t memstats_numgc;		/* uint32 */
+	uint32_t memstats_numforcedgc;		/* uint32 */
 	uint32_t memstats_size;			/* the whole variable, for the record */
+	uint32_t memstats_heap_stats;		/* consistentHeapStats */
+	uint32_t memstats_heap_stats_size;
+	uint32_t memstats_gc_cpu_fraction;	/* float64 */
+
+	/*
+	 * runtime.consistentHeapStats: stats [3]heapStatsDelta, a ring indexed
+	 * by gen, and runtime.heapStatsDelta; smallAllocCount is
+	 * [_NumSizeClasses]uint64, its size says how many classes.
+	 */
+	uint32_t heap_stats_stats;		/* [3]heapStatsDelta */
+	uint32_t heap_stats_stats_size;
+	uint32_t heap_stats_gen;		/* uint32 (1.19), atomic.Uint32 */
+	uint32_t heap_delta_size;		/* one heapStatsDelta */
+	uint32_t heap_delta_tiny_alloc_count;	/* uint64 */
+	uint32_t heap_delta_large_alloc;	/* uint64, bytes */
+	uint32_t heap_delta_large_alloc_count;	/* uint64 */
+	uint32_t heap_delta_small_alloc_count;	/* [_NumSizeClasses]uint64 */
+	uint32_t heap_delta_small_alloc_count_size;
 
 	/*
 	 * runtime.gcControllerState (the variable runtime.gcController). The
@@ -66,6 +88,12 @@ struct go_layout {
 	uint32_t gc_controller_gc_percent_heap_goal; /* atomic.Uint64, optional */
 	uint32_t gc_controller_triggered;	/* uint64, optional */
 	uint32_t gc_controller_last_heap_goal;	/* uint64, optional */
+	uint32_t gc_controller_sweep_dist_min_trigger; /* atomic.Uint64, optional */
+	/* memoryLimitHeapGoal's inputs, optional */
+	uint32_t gc_controller_heap_free;	/* sysMemStat (uint64) */
+	uint32_t gc_controller_total_alloc;	/* atomic.Uint64 */
+	uint32_t gc_controller_total_free;	/* atomic.Uint64 */
+	uint32_t gc_controller_mapped_ready;	/* atomic.Uint64 */
 
 	/* Non-default GOEXPERIMENTs the row was built with, as the Go version
 	 * lists them after "X:" ("greenteagc"); NULL: the defaults. */

@@ -660,6 +660,10 @@ int main(int argc, char **argv)
 	rep.start_wall_ns = clock_ns(CLOCK_REALTIME);
 	if (env.duration)
 		deadline_ns = start_ns + (uint64_t)(env.duration * 1e9);
+	/* The runtime's state at the start; a launched child has not exec'd. */
+	rep.runtime.start_err = env.pid ? runtime_state_snapshot(rep.pid, bin, layout,
+								 &rep.runtime.start)
+					: RUNTIME_STATE_LAUNCHED;
 	fprintf(stderr, "Tracing pid %d (%s, %s): %d probes attached. Ctrl-C to end.\n",
 		(int)rep.pid, rep.exe, gobin_go_version(bin), memtrace_attached(mt));
 	if (env.command) {
@@ -698,6 +702,9 @@ int main(int argc, char **argv)
 
 	rep.cost.tracer_cpu_ns = cpu_time_ns() - start_cpu_ns;
 	stop_ns = memtrace_end(mt);
+	/* The runtime's state where recording ended, before detaching (fails
+	 * once the target exited). */
+	rep.runtime.stop_err = runtime_state_snapshot(rep.pid, bin, layout, &rep.runtime.stop);
 	if (env.verbose) {
 		const char *kind;
 		int nlinks = memtrace_links(mt, &kind);

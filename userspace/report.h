@@ -8,6 +8,7 @@
 #ifndef GOMEMTRACE_REPORT_H
 #define GOMEMTRACE_REPORT_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -17,6 +18,7 @@
 #include "gobinary.h"
 #include "memtrace_types.h"
 #include "probe_plan.h"
+#include "runtime_state.h"
 #include "sites.h"
 #include "symbolize.h"
 #include "target_code.h"
@@ -32,6 +34,19 @@ struct report_cost {
 	const struct probe_plan *plan;	/* where each probe sat */
 	uint64_t tracer_peak_rss_bytes;	/* gomemtrace's peak resident memory,
 					 * before writing the outputs */
+};
+
+/* start_err when the tracer launched the target: the state was not read at
+ * the start (the Go runtime had not started), it starts from zero. */
+#define RUNTIME_STATE_LAUNCHED (-ECHILD)
+
+/* The runtime's own state (userspace/target/runtime_state.h) read when the
+ * trace started (after attaching) and when it stopped (before detaching,
+ * while the target was alive); *_err is 0 when read, else a negative errno
+ * or RUNTIME_STATE_LAUNCHED. */
+struct report_runtime {
+	int start_err, stop_err;
+	struct runtime_state start, stop;
 };
 
 struct report {
@@ -53,6 +68,7 @@ struct report {
 	struct symbolizer *sym;
 	struct type_namer *types;	/* names the allocations' type tags */
 	uint64_t load_bias;
+	struct report_runtime runtime;
 	const struct probe_plan *plan;
 	/* The target's code at the probe points before the attach and after the
 	 * detach; NULL when not read (launch mode, target gone). */

@@ -182,6 +182,109 @@ static void write_cost(FILE *f, const struct report_cost *c)
 	fputs(c->plan && c->plan->n ? "\n    ]},\n" : "]},\n", f);
 }
 
+static void json_u64_or_null(FILE *f, const char *name, bool have, uint64_t v)
+{
+	if (have)
+		fprintf(f, "\"%s\": %llu", name, (unsigned long long)v);
+	else
+		fprintf(f, "\"%s\": null", name);
+}
+
+static void write_runtime_state(FILE *f, const struct runtime_state *s)
+{
+	const struct heap_alloc_totals *a = &s->allocs;
+
+	fputs("{", f);
+	json_u64_or_null(f, "numgc", s->have_memstats, s->numgc);
+	fputs(", ", f);
+	json_u64_or_null(f, "numforcedgc", s->have_memstats, s->numforcedgc);
+	fputs(", ", f);
+	json_u64_or_null(f, "heap_live", s->have_gc_controller, s->heap_live);
+	fputs(", ", f);
+	json_u64_or_null(f, "heap_marked", s->have_gc_controller, s->heap_marked);
+	fputs(", ", f);
+	json_u64_or_null(f, "heap_goal", s->have_heap_goal, s->heap_goal);
+	if (s->have_gc_percent)
+		fprintf(f, ", \"gc_percent\": %d", (int)s->gc_percent);
+	else
+		fputs(", \"gc_percent\": null", f);
+	if (s->have_memory_limit)
+		fprintf(f, ", \"memory_limit\": %lld", (long long)s->memory_limit);
+	else
+		fputs(", \"memory_limit\": null", f);
+	if (s->have_memstats)
+		fprintf(f, ", \"gc_cpu_fraction\": %.17g", s->gc_cpu_fraction);
+	else
+		fputs(", \"gc_cpu_fraction\": null", f);
+	fputs(", ", f);
+	json_u64_or_null(f, "gc_cpu_ns", s->have_gc_cpu_time, (uint64_t)s->gc_cpu_ns);
+	fputs(", ", f);
+	json_u64_or_null(f, "total_cpu_ns", s->have_gc_cpu_time, (uint64_t)s->total_cpu_ns);
+	fputs(",\n      \"heap_stats\": ", f);
+	if (!s->have_memstats) {
+		fputs("null}", f);
+		return;
+	}
+	fprintf(f, "{\"mallocs\": %llu, ", (unsigned long long)a->mallocs);
+	json_u64_or_null(f, "total_alloc", a->have_bytes, a->total_alloc);
+	fprintf(f, ", \"small_alloc_count\": %llu, ", (unsigned long long)a->small_alloc_count);
+	json_u64_or_null(f, "small_alloc_bytes", a->have_bytes, a->small_alloc_bytes);
+	fprintf(f, ", \"large_alloc_count\": %llu, \"large_alloc_bytes\": %llu,"
+		" \"tiny_alloc_count\": %llu}}",
+		(unsigned long long)a->large_alloc_count, (unsigned long long)a->large_alloc_bytes,
+		(unsigned long long)a->tiny_alloc_count);
+}
+
+static void write_runtime_end(FILE *f, const char *name, int err,
+			      const struct runtime_state *s)
+{
+	fprintf(f, "    \"%s\": ", name);
+	if (err) {
+		fputs("null,\n    \"", f);
+		fputs(name, f);
+		fputs("_error\": ", f);
+		report_json_string(f, err == RUNTIME_STATE_LAUNCHED ?
+				   "launched by the tracer: the runtime started from zero" :
+				   strerror(-err));
+	} else {
+		write_runtime_state(f, s);
+	}
+	fputs(",\n", f);
+}
+
+/*
+ * "runtime": the runtime's own state at the trace's start and stop, and the
+ * allocations between them by its exact heapStats totals beside the probes'
+ * counts. A launched target starts from zero.
+ */
+static void write_runtime(FILE *f, const struct report *r)
+{
+	const struct report_runtime *rt = &r->runtime;
+	const struct runtime_state *a = &rt->start, *b = &rt->stop;
+	bool from_zero = rt->start_err == RUNTIME_STATE_LAUNCHED;
+	bool delta = !rt->stop_err && b->have_memstats &&
+		     (from_zero || (!rt->start_err && a->have_memstats));
+	bool bytes = delta && b->allocs.have_bytes && (from_zero || a->allocs.have_bytes);
+
+	fputs("  \"runtime\": {\n", f);
+	write_runtime_end(f, "start", rt->start_err, a);
+	write_runtime_end(f, "stop", rt->stop_err, b);
+	fputs("    \"alloc_delta\": ", f);
+	if (!delta) {
+		fputs("null},\n", f);
+		return;
+	}
+	fputs("{", f);
+	json_u64_or_null(f, "objects", true,
+			 b->allocs.mallocs - (from_zero ? 0 : a->allocs.mallocs));
+	fputs(", ", f);
+	json_u64_or_null(f, "bytes", bytes,
+			 b->allocs.total_alloc - (from_zero ? 0 : a->allocs.total_alloc));
+	fprintf(f, ", \"probe_objects\": %llu, \"probe_bytes\": %llu}},\n",
+		(unsigned long long)r->agg->alloc_objects,
+		(unsigned long long)r->agg->alloc_bytes);
+}
+
 /* int3 bytes an earlier tracer left at our probe points (found before the
  * attach), and whether our detach removed them; null when not looked at. */
 static void write_leftovers(FILE *f, const struct report *r)
@@ -288,6 +391,7 @@ int report_write_json(const struct report *r, int fd)
 		agg->max_stacks, (unsigned long long)agg->folded_objects,
 		(unsigned long long)agg->folded_events, (unsigned long long)agg->memory_failures,
 		(unsigned long long)r->cost.tracer_peak_rss_bytes);
+	write_runtime(f, r);
 	fprintf(f, "  \"lost_events\": %llu,\n  \"lost_stacks\": %llu,\n",
 		(unsigned long long)r->lost_events, (unsigned long long)r->lost_stacks);
 	write_leftovers(f, r);

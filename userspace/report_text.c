@@ -34,6 +34,26 @@ static void print_cost(const struct report_cost *c, FILE *out)
 		c->tracer_cpu_ns / 1e6);
 }
 
+/* One line of the runtime's own figures, as of the trace's stop (else its
+ * start). */
+static void print_runtime(const struct report *r, FILE *out)
+{
+	const struct runtime_state *s = !r->runtime.stop_err ? &r->runtime.stop :
+					 !r->runtime.start_err ? &r->runtime.start : NULL;
+	char live[32] = "unknown", goal[32] = "unknown", cpu[32] = "unknown";
+
+	if (!s)
+		return;
+	if (s->have_gc_controller)
+		human_bytes(live, sizeof(live), s->heap_live);
+	if (s->have_heap_goal)
+		human_bytes(goal, sizeof(goal), s->heap_goal);
+	if (s->have_memstats)
+		snprintf(cpu, sizeof(cpu), "%.2f%%", s->gc_cpu_fraction * 100);
+	fprintf(out, "\nRuntime (at %s): heap live %s, goal %s, GC CPU %s\n",
+		s == &r->runtime.stop ? "stop" : "start", live, goal, cpu);
+}
+
 void report_print_text(const struct report *r, FILE *out, int top)
 {
 	const struct aggregate *agg = r->agg;
@@ -63,6 +83,7 @@ void report_print_text(const struct report *r, FILE *out, int top)
 		fprintf(out, "  %12s %12llu  %s\n", b, (unsigned long long)t->objects, t->name);
 	}
 
+	print_runtime(r, out);
 	fprintf(out, "\nGC cycles: %zu\n", agg->gc_len);
 	for (size_t i = 0; i < agg->gc_len && (int)i < top; i++) {
 		const struct gc_cycle *c = &agg->gc[i];

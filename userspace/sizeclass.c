@@ -28,7 +28,7 @@
 #define MALLOC_HEADER_SIZE 8
 #define HEAP_BITS_IN_SPAN_MAX 512
 
-static const unsigned short class_to_size[68] = {
+static const unsigned short class_to_size[GO_NUM_SIZE_CLASSES] = {
 	0, 8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208,
 	224, 240, 256, 288, 320, 352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896,
 	1024, 1152, 1280, 1408, 1536, 1792, 2048, 2304, 2688, 3072, 3200, 3456, 4096, 4864, 5376, 6144,
@@ -92,4 +92,11 @@ struct go_alloc_size go_alloc_size(int go_minor, uint8_t probe, bool scan, uint6
 		size += MALLOC_HEADER_SIZE;
 	r.bytes = class_to_size[size_class(size)];
 	return r;
+}
+
+uint32_t go_size_class_size(int cls)
+{
+	if (cls < 1 || cls >= GO_NUM_SIZE_CLASSES)
+		return 0;
+	return class_to_size[cls];
 }

@@ -18,4 +18,10 @@ struct go_alloc_size {
  */
 struct go_alloc_size go_alloc_size(int go_minor, uint8_t probe, bool scan, uint64_t size);
 
+/* Number of size classes (_NumSizeClasses, class 0 unused) in Go 1.19-1.27. */
+#define GO_NUM_SIZE_CLASSES 68
+/* Bytes of one object of size class cls (class_to_size), 0 outside
+ * [1, GO_NUM_SIZE_CLASSES). */
+uint32_t go_size_class_size(int cls);
+
 #endif

@@ -89,6 +89,8 @@ var (
 	work   = vartyp("runtime.work")
 	mstats = vartyp("runtime.memstats")
 	gcCtl  = typ("runtime.gcControllerState")
+	hstats = typ("runtime.consistentHeapStats")
+	hdelta = typ("runtime.heapStatsDelta")
 )
 
 // The order and names here are those of struct go_layout in
@@ -122,8 +124,29 @@ var layout = []group{
 		one("work_cycles", work, "cycles", 0),
 	}, sizes: []sizeSpec{{"work_size", work}}},
 	{fields: []fieldSpec{
+		{cname: "work_cpu_stats_gc_total", width: 8, optional: true, cands: []candidate{
+			{work, "cpuStats.gcTotalTime"}, {work, "cpuStats.GCTotalTime"}}},
+		{cname: "work_cpu_stats_total", width: 8, optional: true, cands: []candidate{
+			{work, "cpuStats.totalTime"}, {work, "cpuStats.TotalTime"}}},
+	}},
+	{fields: []fieldSpec{
 		one("memstats_numgc", mstats, "numgc", 4),
+		one("memstats_numforcedgc", mstats, "numforcedgc", 4),
 	}, sizes: []sizeSpec{{"memstats_size", mstats}}},
+	{fields: []fieldSpec{
+		one("memstats_heap_stats", mstats, "heapStats", 0),
+		one("memstats_gc_cpu_fraction", mstats, "gc_cpu_fraction", 8),
+	}},
+	{fields: []fieldSpec{
+		one("heap_stats_stats", hstats, "stats", 0),
+		one("heap_stats_gen", hstats, "gen", 4),
+	}, sizes: []sizeSpec{{"heap_delta_size", hdelta}}},
+	{fields: []fieldSpec{
+		one("heap_delta_tiny_alloc_count", hdelta, "tinyAllocCount", 8),
+		one("heap_delta_large_alloc", hdelta, "largeAlloc", 8),
+		one("heap_delta_large_alloc_count", hdelta, "largeAllocCount", 8),
+		one("heap_delta_small_alloc_count", hdelta, "smallAllocCount", 0),
+	}},
 	{fields: []fieldSpec{
 		one("gc_controller_heap_marked", gcCtl, "heapMarked", 8),
 		one("gc_controller_heap_live", gcCtl, "heapLive", 8),
@@ -137,6 +160,13 @@ var layout = []group{
 	{fields: []fieldSpec{
 		opt("gc_controller_triggered", gcCtl, "triggered", 8),
 		opt("gc_controller_last_heap_goal", gcCtl, "lastHeapGoal", 8),
+		opt("gc_controller_sweep_dist_min_trigger", gcCtl, "sweepDistMinTrigger", 8),
+	}},
+	{fields: []fieldSpec{
+		opt("gc_controller_heap_free", gcCtl, "heapFree", 8),
+		opt("gc_controller_total_alloc", gcCtl, "totalAlloc", 8),
+		opt("gc_controller_total_free", gcCtl, "totalFree", 8),
+		opt("gc_controller_mapped_ready", gcCtl, "mappedReady", 8),
 	}},
 }
 
@@ -238,21 +268,23 @@ func fieldAt(st *dwarf.StructType, path string) (off, size int64, found bool, er
 	return 0, 0, false, nil
 }
 
+// field reads the first candidate whose struct exists and has the path
+// (runtime.cpuStats' fields were exported in go1.25: one struct, two paths).
 func (ix *index) field(f fieldSpec) (off, size int64, found bool, where string, err error) {
+	var names []string
 	for _, c := range f.cands {
 		st, err := ix.lookup(c.in)
 		if err != nil {
 			return 0, 0, false, "", err
 		}
+		names = append(names, c.in.String()+"."+c.path)
 		if st == nil {
 			continue
 		}
 		off, size, found, err := fieldAt(st, c.path)
-		return off, size, found, c.in.String() + "." + c.path, err
-	}
-	var names []string
-	for _, c := range f.cands {
-		names = append(names, c.in.String())
+		if err != nil || found {
+			return off, size, found, c.in.String() + "." + c.path, err
+		}
 	}
 	return 0, 0, false, strings.Join(names, " or "), nil
 }

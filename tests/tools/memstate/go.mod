@@ -1,0 +1,3 @@
+module gomemtrace/memstate
+
+go 1.19

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Where a live process has its executable mapped: /proc/PID/maps, read only. */
+#ifndef GOMEMTRACE_TARGET_MAPS_H
+#define GOMEMTRACE_TARGET_MAPS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "gobinary.h"
+
+/*
+ * The load bias of bin in process pid (run-time address = link-time address
+ * + bias): 0 for a fixed-address executable; for a PIE, the start of the
+ * mapping of /proc/PID/exe (same device and inode, or same path: overlayfs
+ * maps show the lower file's) at file offset 0, minus
+ * gobin_first_load_vaddr(bin). Returns 0, or -ESRCH (process gone), -ENOENT
+ * (no such mapping: not exec'd yet, or another binary), another -errno.
+ */
+int target_load_bias(pid_t pid, const struct gobin *bin, uint64_t *bias);
+
+#endif

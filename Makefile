@@ -16,7 +16,7 @@ endif
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
-	  -I$(OUTPUT) -Iuserspace -Iuserspace/target -Ibpf
+	  -I$(OUTPUT) -Iuserspace -Ibpf
 LDLIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -ldw -lelf -lz
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	      -Wall -Werror -MMD -MP
@@ -24,9 +24,10 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
-USER_SRCS := $(wildcard userspace/*.c userspace/target/*.c)
+# userspace/ by stage: binary/ target/ probes/ aggregate/ outputs/ cli/
+USER_SRCS := $(wildcard userspace/*/*.c)
 USER_OBJS := $(patsubst userspace/%.c,$(OUTPUT)/userspace/%.o,$(USER_SRCS))
-LIB_OBJS := $(filter-out $(OUTPUT)/userspace/main.o,$(USER_OBJS))
+LIB_OBJS := $(filter-out $(OUTPUT)/userspace/cli/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
@@ -59,7 +60,7 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDLIBS) -o $@
 
-# gobin-query: command-line front of userspace/gobinary.h, used by
+# gobin-query: command-line front of userspace/binary/gobinary.h, used by
 # tests/integration/test_symbolize and scripts/bench-gobinary.sh.
 GOBIN_QUERY := $(OUTPUT)/tests/tools/gobin-query
 $(GOBIN_QUERY): tests/tools/gobin-query.c $(LIB_OBJS)
@@ -95,4 +96,4 @@ bench:
 clean:
 	$(Q)rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/userspace/*.d $(OUTPUT)/userspace/target/*.d $(OUTPUT)/tests/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/userspace/*/*.d $(OUTPUT)/tests/*.d)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of userspace/gobinary.c (not a test): time to open and index a
+# Benchmark of userspace/binary/gobinary.c (not a test): time to open and index a
 # large Go binary, time to symbolize every function entry and random PCs of
 # its text, and peak RSS.
 #

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Generates userspace/go_layouts.inc, the per-Go-version table of runtime data
+# Generates userspace/binary/go_layouts.inc, the per-Go-version table of runtime data
 # layouts (struct go_layout rows), from the DWARF of binaries built by each
 # toolchain of the test matrix.
 #
-#   scripts/gen-layouts.sh [OUTPUT]     (default: userspace/go_layouts.inc)
+#   scripts/gen-layouts.sh [OUTPUT]     (default: userspace/binary/go_layouts.inc)
 #
 # For each toolchain that scripts/fetch-go.sh provides, it builds
 # scripts/layouts/target for linux/amd64 and runs scripts/layouts/dump (built
@@ -14,7 +14,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-out=${1:-$root/userspace/go_layouts.inc}
+out=${1:-$root/userspace/binary/go_layouts.inc}
 cache=${GOMEMTRACE_CACHE:-/var/cache/gomemtrace}
 matrix=(1.19 1.21 1.22 1.23 1.24 1.25 1.26 1.27)
 # Rows for non-default GOEXPERIMENTs that real builds use, VERSION:EXPERIMENTS

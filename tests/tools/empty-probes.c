@@ -18,11 +18,11 @@
 #include <bpf/libbpf.h>
 
 #include "empty.skel.h"
-#include "go_layouts.h"
-#include "gobinary.h"
-#include "launch.h"
-#include "probe_plan.h"
-#include "prologue.h"
+#include "binary/go_layouts.h"
+#include "binary/gobinary.h"
+#include "cli/launch.h"
+#include "probes/probe_plan.h"
+#include "binary/prologue.h"
 
 /* File offset of the first instruction after fn's prologue. */
 static int after_prologue(const struct gobin *bin, const struct probe_point *p, uint64_t *off)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * gobin-query: command-line access to userspace/gobinary.h for the
+ * gobin-query: command-line access to userspace/binary/gobinary.h for the
  * symbolizer tests and the benchmark. Output is tab-separated, one record
  * per line, for scripts to parse.
  *
@@ -26,7 +26,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "gobinary.h"
+#include "binary/gobinary.h"
 
 #define MAX_FRAMES 64
 #define BENCH_RANDOM_PCS 200000

@@ -3,11 +3,11 @@
 #include <errno.h>
 #include <string.h>
 
-#include "aggregate.h"
+#include "aggregate/aggregate.h"
 #include "check.h"
-#include "memtrace_types.h"
-#include "prologue.h"
-#include "sizeclass.h"
+#include "probes/memtrace_types.h"
+#include "binary/prologue.h"
+#include "binary/sizeclass.h"
 
 static void test_stack_table(void)
 {

@@ -30,9 +30,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "dwarf_layout.h"
-#include "go_layouts.h"
-#include "gobinary.h"
+#include "binary/dwarf_layout.h"
+#include "binary/go_layouts.h"
+#include "binary/gobinary.h"
 
 static const int matrix[] = { 119, 121, 122, 123, 124, 125, 126, 127 };
 #define MATRIX_LEN ((int)(sizeof(matrix) / sizeof(matrix[0])))

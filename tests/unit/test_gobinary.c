@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit test of userspace/gobinary.c (no root): bad input is refused with
+ * Unit test of userspace/binary/gobinary.c (no root): bad input is refused with
  * -ENOEXEC and a one-line reason, truncated and corrupted copies of a real Go
  * binary never crash or hang the reader, and a real binary reads back what
  * its source says (main.outer with main.inner inlined into it).
@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "gobinary.h"
+#include "binary/gobinary.h"
 
 #define MAX_FRAMES 32
 

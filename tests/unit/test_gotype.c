@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Tests of the type name parser (userspace/gotype.c) on hand-made type
+ * Tests of the type name parser (userspace/binary/gotype.c) on hand-made type
  * data: names as the runtime prints them, and hostile bytes (offsets and
  * lengths past the buffer, malformed varints, every truncation, random
  * mutations), which must give an error, never a read outside the buffer.
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "gotype.h"
+#include "binary/gotype.h"
 
 /* The go1.19-1.27 amd64 layout: tflag at 20, str (nameOff) at 40. */
 static const struct gotype_layout layout = { .tflag = 20, .str = 40 };

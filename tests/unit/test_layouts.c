@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "go_layouts.h"
+#include "binary/go_layouts.h"
 
 static const int matrix[] = { 119, 121, 122, 123, 124, 125, 126, 127 };
 #define MATRIX_LEN ((int)(sizeof(matrix) / sizeof(matrix[0])))

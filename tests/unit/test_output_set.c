@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "output_set.h"
+#include "outputs/output_set.h"
 
 static char base[] = "/tmp/gomemtrace-test-outset.XXXXXX";
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Tests of the pprof writer (userspace/pprof.c), no root needed. Profiles
+ * Tests of the pprof writer (userspace/outputs/pprof.c), no root needed. Profiles
  * built with the writer are read back by the real reader, `go tool pprof`
  * of $GOMEMTRACE_GO (-raw, -top, -traces), and every value, function, file,
  * line and inline frame put in is asserted in its output. The encoding
@@ -22,7 +22,7 @@
 #include <dirent.h>
 
 #include "check.h"
-#include "pprof.h"
+#include "outputs/pprof.h"
 
 static char tmpdir[] = "/tmp/test_pprof.XXXXXX";
 static const char *go_bin;

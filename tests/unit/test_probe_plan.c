@@ -15,10 +15,10 @@
 #include <string.h>
 
 #include "check.h"
-#include "go_layouts.h"
-#include "gobinary.h"
-#include "memtrace_types.h"
-#include "probe_plan.h"
+#include "binary/go_layouts.h"
+#include "binary/gobinary.h"
+#include "probes/memtrace_types.h"
+#include "probes/probe_plan.h"
 
 static int count_role(const struct probe_plan *plan, enum probe_role role)
 {

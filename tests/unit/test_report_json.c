@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "report.h"
+#include "outputs/report.h"
 
 /* Strict UTF-8: decodes every sequence to its code point and rejects
  * overlong forms, surrogates, code points past U+10FFFF and truncation. */

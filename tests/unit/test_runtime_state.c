@@ -21,10 +21,10 @@
 #include <string.h>
 
 #include "check.h"
-#include "go_layouts.h"
-#include "gobinary.h"
-#include "runtime_state.h"
-#include "sizeclass.h"
+#include "binary/go_layouts.h"
+#include "binary/gobinary.h"
+#include "target/runtime_state.h"
+#include "binary/sizeclass.h"
 
 static void put_u64(uint8_t *buf, uint32_t off, uint64_t v)
 {

@@ -11,11 +11,11 @@
 #include <errno.h>
 #include <string.h>
 
-#include "probe_plan.h"
-#include "runtime_state.h"
-#include "sizeclass.h"
-#include "target_maps.h"
-#include "target_mem.h"
+#include "probes/probe_plan.h"
+#include "target/runtime_state.h"
+#include "binary/sizeclass.h"
+#include "target/target_maps.h"
+#include "target/target_mem.h"
 
 /* Largest window read from either variable: mstats is 13,512 bytes in
  * go1.19, 10,440 in go1.27; the gcControllerState fields read end before

@@ -18,8 +18,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "go_layouts.h"
-#include "gobinary.h"
+#include "binary/go_layouts.h"
+#include "binary/gobinary.h"
 
 /* Link-time addresses of the runtime's globals; 0 when unknown. */
 struct runtime_addrs {

@@ -9,7 +9,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "target_maps.h"
+#include "target/target_maps.h"
 
 int target_load_bias(pid_t pid, const struct gobin *bin, uint64_t *bias)
 {

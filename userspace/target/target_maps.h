@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "gobinary.h"
+#include "binary/gobinary.h"
 
 /*
  * The load bias of bin in process pid (run-time address = link-time address

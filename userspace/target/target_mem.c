@@ -6,7 +6,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "target_mem.h"
+#include "target/target_mem.h"
 
 static int read_proc_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 {

@@ -1,4 +1,4 @@
-// Command dump prints one row of userspace/go_layouts.inc: the offsets (and,
+// Command dump prints one row of userspace/binary/go_layouts.inc: the offsets (and,
 // where they vary, sizes) of the Go runtime fields gomemtrace reads, taken
 // from the DWARF of a binary built by one Go toolchain.
 //
@@ -94,7 +94,7 @@ var (
 )
 
 // The order and names here are those of struct go_layout in
-// userspace/go_layouts.h.
+// userspace/binary/go_layouts.h.
 var layout = []group{
 	{fields: []fieldSpec{
 		one("g_stack_lo", g, "stack.lo", 8),

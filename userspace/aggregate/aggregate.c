@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Adds up the trace: per-stack tables (open addressing over a dense array, so
+ * outputs iterate in insertion order), GC cycles paired start to end, and
+ * stack growths joined from the morestack that asked for them and the
+ * copystack that did them. No symbols here: stacks stay raw PCs.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate/aggregate.h"
+#include "probes/memtrace_types.h"
+#include "binary/sizeclass.h"
+
+static uint64_t hash_frames(const uint64_t *frames, uint32_t n, uint64_t tag)
+{
+	uint64_t h = (0xcbf29ce484222325ULL ^ n) + tag * 0x9e3779b97f4a7c15ULL;
+
+	for (uint32_t i = 0; i < n; i++) {
+		h ^= frames[i];
+		h *= 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+static int stack_table_grow_slots(struct stack_table *t)
+{
+	size_t nslots = t->nslots ? t->nslots * 2 : 1024;
+	uint32_t *slots = calloc(nslots, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->len; i++) {
+		size_t s = t->entries[i].hash & (nslots - 1);
+
+		while (slots[s])
+			s = (s + 1) & (nslots - 1);
+		slots[s] = i + 1;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->nslots = nslots;
+	return 0;
+}
+
+int stack_table_add(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
+		    uint64_t count, uint64_t bytes)
+{
+	return stack_table_add_at(t, frames, nframes, count, bytes, NULL);
+}
+
+int stack_table_add_at(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
+		       uint64_t count, uint64_t bytes, size_t *index)
+{
+	return stack_table_add_tagged(t, frames, nframes, 0, count, bytes, index);
+}
+
+int stack_table_add_tagged(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
+			   uint64_t tag, uint64_t count, uint64_t bytes, size_t *index)
+{
+	return stack_table_add_limited(t, frames, nframes, tag, count, bytes, index, 0);
+}
+
+int stack_table_add_limited(struct stack_table *t, const uint64_t *frames, uint32_t nframes,
+			    uint64_t tag, uint64_t count, uint64_t bytes, size_t *index,
+			    size_t limit)
+{
+	uint64_t h = hash_frames(frames, nframes, tag);
+	struct stack_count *e;
+	size_t s;
+	int err;
+
+	if ((t->len + 1) * 2 > t->nslots) {
+		err = stack_table_grow_slots(t);
+		if (err)
+			return err;
+	}
+	for (s = h & (t->nslots - 1); t->slots[s]; s = (s + 1) & (t->nslots - 1)) {
+		e = &t->entries[t->slots[s] - 1];
+		if (e->hash == h && e->nframes == nframes && e->tag == tag &&
+		    !memcmp(e->frames, frames, nframes * sizeof(*frames))) {
+			e->count += count;
+			e->bytes += bytes;
+			if (index)
+				*index = t->slots[s] - 1;
+			return 0;
+		}
+	}
+	if (limit && t->len >= limit)
+		return -ENOSPC;
+	if (t->len == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		struct stack_count *entries = realloc(t->entries, cap * sizeof(*entries));
+
+		if (!entries)
+			return -ENOMEM;
+		t->entries = entries;
+		t->cap = cap;
+	}
+	e = &t->entries[t->len];
+	e->frames = malloc(nframes ? nframes * sizeof(*frames) : 1);
+	if (!e->frames)
+		return -ENOMEM;
+	memcpy(e->frames, frames, nframes * sizeof(*frames));
+	e->hash = h;
+	e->tag = tag;
+	e->nframes = nframes;
+	e->count = count;
+	e->bytes = bytes;
+	if (index)
+		*index = t->len;
+	t->slots[s] = ++t->len;
+	return 0;
+}
+
+void stack_table_free(struct stack_table *t)
+{
+	for (size_t i = 0; i < t->len; i++)
+		free(t->entries[i].frames);
+	free(t->entries);
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+void aggregate_init(struct aggregate *agg, int go_minor)
+{
+	memset(agg, 0, sizeof(*agg));
+	agg->go_minor = go_minor;
+}
+
+void aggregate_free(struct aggregate *agg)
+{
+	if (!agg)
+		return;
+	stack_table_free(&agg->allocs);
+	stack_table_free(&agg->growths);
+	stack_table_free(&agg->morestacks);
+	free(agg->growth_log);
+	free(agg->gc);
+	free(agg->pending);
+	memset(agg, 0, sizeof(*agg));
+}
+
+static void seen(struct aggregate *agg, uint64_t ts)
+{
+	if (!agg->first_ns || ts < agg->first_ns)
+		agg->first_ns = ts;
+	if (ts > agg->last_ns)
+		agg->last_ns = ts;
+}
+
+/*
+ * Adds to t within agg->max_stacks distinct stacks: past it, a new stack is
+ * folded (STACK_FOLDED_PC); *folded counts what was. Returns 0 or -ENOMEM.
+ */
+static int add_bounded(struct aggregate *agg, struct stack_table *t, const uint64_t *frames,
+		       uint32_t nframes, uint64_t tag, uint64_t count, uint64_t bytes,
+		       size_t *index, uint64_t *folded)
+{
+	uint64_t fold[FOLD_FRAMES + 1];
+	size_t max = agg->max_stacks;
+	uint32_t n = nframes < FOLD_FRAMES ? nframes : FOLD_FRAMES;
+	int ret;
+
+	ret = stack_table_add_limited(t, frames, nframes, tag, count, bytes, index, max);
+	if (ret != -ENOSPC)
+		return ret;
+	*folded += count;
+	memcpy(fold, frames, n * sizeof(*fold));
+	fold[n++] = STACK_FOLDED_PC;
+	ret = stack_table_add_limited(t, fold, n, tag, count, bytes, index, max + max / 4);
+	if (ret != -ENOSPC)
+		return ret;
+	fold[0] = STACK_FOLDED_PC;
+	return stack_table_add_limited(t, fold, 1, tag, count, bytes, index, 0);
+}
+
+int aggregate_alloc(struct aggregate *agg, uint8_t probe, uint8_t flags, uint64_t size,
+		    uint64_t typ, const uint64_t *frames, uint32_t nframes, uint64_t objects)
+{
+	struct go_alloc_size acc = go_alloc_size(agg->go_minor, probe,
+						 flags & ALLOC_F_SCAN, size);
+
+	agg->alloc_objects += objects;
+	agg->alloc_bytes += acc.bytes * objects;
+	if (acc.tiny)
+		agg->tiny_objects += objects;
+	return add_bounded(agg, &agg->allocs, frames, nframes, typ, objects,
+			   acc.bytes * objects, NULL, &agg->folded_objects);
+}
+
+int aggregate_gc_start(struct aggregate *agg, uint64_t ts, uint32_t cycle, uint32_t trigger)
+{
+	struct gc_cycle *c;
+
+	seen(agg, ts);
+	if (agg->gc_len == agg->gc_cap) {
+		size_t cap = agg->gc_cap ? agg->gc_cap * 2 : 64;
+		struct gc_cycle *gc = realloc(agg->gc, cap * sizeof(*gc));
+
+		if (!gc)
+			return -ENOMEM;
+		agg->gc = gc;
+		agg->gc_cap = cap;
+	}
+	c = &agg->gc[agg->gc_len++];
+	c->cycle = cycle;
+	c->trigger = trigger;
+	c->start_ns = ts;
+	c->end_ns = 0;
+	return 0;
+}
+
+/*
+ * Cycles never overlap: a cycle cannot start before the previous one's mark
+ * termination. An end with no start seen (the trace began mid-cycle) is
+ * recorded with start_ns 0.
+ */
+int aggregate_gc_end(struct aggregate *agg, uint64_t ts, uint32_t numgc)
+{
+	struct gc_cycle *c = agg->gc_len ? &agg->gc[agg->gc_len - 1] : NULL;
+	int err;
+
+	seen(agg, ts);
+	if (c && !c->end_ns && (!numgc || !c->cycle || c->cycle == numgc)) {
+		c->end_ns = ts;
+		return 0;
+	}
+	err = aggregate_gc_start(agg, 0, numgc, UINT32_MAX);
+	if (err)
+		return err;
+	agg->gc[agg->gc_len - 1].end_ns = ts;
+	return 0;
+}
+
+static struct pending_growth *pending_slot(struct pending_growth *slots, size_t nslots,
+					   uint64_t g)
+{
+	size_t i = (g * 0x9e3779b97f4a7c15ULL >> 20) & (nslots - 1);
+
+	while (slots[i].g && slots[i].g != g)
+		i = (i + 1) & (nslots - 1);
+	return &slots[i];
+}
+
+static struct pending_growth *pending_find(struct aggregate *agg, uint64_t g)
+{
+	struct pending_growth *p;
+
+	if (!agg->pending_slots)
+		return NULL;
+	p = pending_slot(agg->pending, agg->pending_slots, g);
+	return p->g && p->waiting ? p : NULL;
+}
+
+static int pending_grow(struct aggregate *agg)
+{
+	size_t nslots = agg->pending_slots ? agg->pending_slots * 2 : 1024;
+	struct pending_growth *slots = calloc(nslots, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < agg->pending_slots; i++)
+		if (agg->pending[i].g)
+			*pending_slot(slots, nslots, agg->pending[i].g) = agg->pending[i];
+	free(agg->pending);
+	agg->pending = slots;
+	agg->pending_slots = nslots;
+	return 0;
+}
+
+/*
+ * Every morestack is kept, preemption requests included: another thread may
+ * clear a preemption request (suspendG) between morestack and newstack, and
+ * the stack then grows after all. The copystack that follows decides.
+ */
+int aggregate_morestack(struct aggregate *agg, uint64_t ts, uint64_t g, uint64_t goid,
+			const uint64_t *frames, uint32_t nframes)
+{
+	struct pending_growth *p;
+	size_t stack;
+	int err;
+
+	seen(agg, ts);
+	err = add_bounded(agg, &agg->morestacks, frames, nframes, 0, 1, 0, &stack,
+			  &agg->folded_events);
+	if (err)
+		return err;
+	if ((agg->pending_used + 1) * 2 > agg->pending_slots) {
+		err = pending_grow(agg);
+		if (err)
+			return err;
+	}
+	p = pending_slot(agg->pending, agg->pending_slots, g);
+	if (!p->g)
+		agg->pending_used++;
+	p->g = g;
+	p->goid = goid;
+	p->stack = stack;
+	p->waiting = true;
+	return 0;
+}
+
+/* Keeps the first GROWTH_LOG_MAX growths one by one; counts the rest. */
+static int log_growth(struct aggregate *agg, const struct growth_event *g)
+{
+	if (agg->growth_log_len == GROWTH_LOG_MAX) {
+		agg->growth_log_dropped++;
+		return 0;
+	}
+	if (agg->growth_log_len == agg->growth_log_cap) {
+		size_t cap = agg->growth_log_cap ? agg->growth_log_cap * 2 : 256;
+		struct growth_event *log = realloc(agg->growth_log, cap * sizeof(*log));
+
+		if (!log)
+			return -ENOMEM;
+		agg->growth_log = log;
+		agg->growth_log_cap = cap;
+	}
+	agg->growth_log[agg->growth_log_len++] = *g;
+	return 0;
+}
+
+int aggregate_copystack(struct aggregate *agg, uint64_t ts, uint64_t g,
+			uint64_t old_size, uint64_t new_size)
+{
+	struct growth_event ev = { .ts = ts, .old_size = old_size, .new_size = new_size };
+	struct pending_growth *p;
+	size_t index;
+	int err;
+
+	seen(agg, ts);
+	if (new_size <= old_size) {
+		agg->shrink_events++;
+		agg->shrink_bytes += old_size - new_size;
+		return 0;
+	}
+	agg->growth_events++;
+	agg->growth_bytes += new_size - old_size;
+	p = pending_find(agg, g);
+	if (!p) {
+		agg->growth_unattributed++;
+		err = stack_table_add_at(&agg->growths, NULL, 0, 1, new_size - old_size, &index);
+	} else {
+		const struct stack_count *st = &agg->morestacks.entries[p->stack];
+
+		ev.goid = p->goid;
+		p->waiting = false;
+		err = add_bounded(agg, &agg->growths, st->frames, st->nframes, 0, 1,
+				  new_size - old_size, &index, &agg->folded_events);
+	}
+	if (err)
+		return err;
+	ev.stack = index;
+	return log_growth(agg, &ev);
+}
+
+const char *gc_trigger_name(uint32_t trigger)
+{
+	switch (trigger) {
+	case GC_TRIGGER_HEAP:
+		return "heap";
+	case GC_TRIGGER_TIME:
+		return "time";
+	case GC_TRIGGER_FORCED:
+		return "forced";
+	default:
+		return "unknown";
+	}
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A finished trace, ready for the outputs: the target, the aggregate, its
+ * sites, and the loss counters. Each output format is one file:
+ * report_text.c (stdout), report_json.c (report.json), report_pprof.c
+ * (heap.pb.gz, stack.pb.gz), report_folded.c (heap.folded, stack.folded).
+ */
+#ifndef GOMEMTRACE_REPORT_H
+#define GOMEMTRACE_REPORT_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "aggregate/aggregate.h"
+#include "aggregate/alloc_types.h"
+#include "binary/gobinary.h"
+#include "probes/memtrace_types.h"
+#include "probes/probe_plan.h"
+#include "target/runtime_state.h"
+#include "aggregate/sites.h"
+#include "aggregate/symbolize.h"
+#include "probes/target_code.h"
+
+/* What the trace cost the target and the host. */
+struct report_cost {
+	uint64_t counters[COUNTER_MAX];	/* enum probe_counter, summed over CPUs */
+	uint64_t tracer_cpu_ns;		/* gomemtrace's CPU time (user + system) while
+					 * tracing: from attached to stopping */
+	/* Per probe role (enum probe_role): the kernel's count of BPF program
+	 * runs and their time, when kernel.bpf_stats_enabled was 1 (else 0). */
+	uint64_t bpf_runs[PROBE_ROLE_MAX], bpf_run_ns[PROBE_ROLE_MAX];
+	const struct probe_plan *plan;	/* where each probe sat */
+	uint64_t tracer_peak_rss_bytes;	/* gomemtrace's peak resident memory,
+					 * before writing the outputs */
+};
+
+/* start_err when the tracer launched the target: the state was not read at
+ * the start (the Go runtime had not started), it starts from zero. */
+#define RUNTIME_STATE_LAUNCHED (-ECHILD)
+
+/* The runtime's own state (userspace/target/runtime_state.h) read when the
+ * trace started (after attaching) and when it stopped (before detaching,
+ * while the target was alive); *_err is 0 when read, else a negative errno
+ * or RUNTIME_STATE_LAUNCHED. */
+struct report_runtime {
+	int start_err, stop_err;
+	struct runtime_state start, stop;
+};
+
+struct report {
+	pid_t pid;
+	const char *exe;
+	const char *go_version;
+	const char *mode;
+	uint64_t start_ns;	/* CLOCK_MONOTONIC when recording started */
+	uint64_t start_wall_ns;	/* CLOCK_REALTIME then */
+	uint64_t duration_ns;	/* until recording stopped: no event after it */
+	const struct aggregate *agg;
+	struct site_list alloc_sites;
+	struct type_list alloc_types;	/* by the type's name */
+	struct site_list growth_sites;
+	uint64_t lost_events;
+	uint64_t lost_stacks;
+	struct report_cost cost;
+	const struct gobin *bin;
+	struct symbolizer *sym;
+	struct type_namer *types;	/* names the allocations' type tags */
+	uint64_t load_bias;
+	struct report_runtime runtime;
+	const struct probe_plan *plan;
+	/* The target's code at the probe points before the attach and after the
+	 * detach; NULL when not read (launch mode, target gone). */
+	const struct code_scan *code_before, *code_after;
+};
+
+/*
+ * The locations of a stack entry as every output that prints stacks shows
+ * them (heap.pb.gz, stack.pb.gz, heap.folded, stack.folded agree frame for
+ * frame), leaf first: for allocations (alloc), the stack runtime/pprof
+ * writes into the runtime's own heap profile (symbolizer_profile_stack);
+ * for stack growths, every frame as walked, each a return address. Valid
+ * until the next call on sym. Returns 0 or -ENOMEM.
+ */
+int report_stack_locations(struct symbolizer *sym, const struct stack_count *e, bool alloc,
+			   struct profile_stack *out);
+
+void report_print_text(const struct report *r, FILE *out, int top);
+/* Write into fd, a new file of an output set (output_set.h) that syncs,
+ * closes and renames it; 0 or the -errno of the first failed write. */
+int report_write_json(const struct report *r, int fd);
+int report_write_pprof(const struct report *r, int fd);		/* heap.pb.gz */
+int report_write_stack_pprof(const struct report *r, int fd);	/* stack.pb.gz */
+int report_write_heap_folded(const struct report *r, int fd);	/* heap.folded */
+int report_write_stack_folded(const struct report *r, int fd);	/* stack.folded */
+
+/* A JSON string of any bytes: escaped, ill-formed UTF-8 as U+FFFD. */
+void report_json_string(FILE *f, const char *s);
+
+#endif

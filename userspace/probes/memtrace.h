@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Loader of the memtrace probe set (bpf/memtrace.bpf.c): see memtrace.c. */
+#ifndef GOMEMTRACE_MEMTRACE_LOADER_H
+#define GOMEMTRACE_MEMTRACE_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "binary/go_layouts.h"
+#include "probes/memtrace_types.h"
+#include "probes/probe_plan.h"
+
+struct memtrace;
+
+struct memtrace_opts {
+	const char *binary;	/* path the kernel resolves to the probed inode */
+	pid_t pid;		/* only this process */
+	uint32_t max_stacks;	/* distinct allocation stacks kept in BPF (0: default) */
+	uint32_t max_alloc_keys; /* distinct (stack, size) counts kept in BPF (0: default) */
+};
+
+#define MEMTRACE_DEFAULT_MAX_STACKS 16384
+#define MEMTRACE_DEFAULT_MAX_ALLOC_KEYS 65536
+
+/* Called for each ring buffer record (see bpf/memtrace_events.h). */
+typedef int (*memtrace_event_fn)(void *ctx, void *data, size_t len);
+/* Called for each allocation count kept in BPF: objects allocated at the
+ * key's stack and size; stack is NULL if its frames were not found. */
+typedef int (*memtrace_alloc_count_fn)(void *ctx, const struct alloc_key *key,
+				       const struct user_stack *stack, uint64_t objects);
+
+/* Open, configure, load and attach, recording off. Returns 0 or a negative
+ * errno, with a one-line reason in err. */
+int memtrace_start(struct memtrace **out, const struct probe_plan *plan,
+		   const struct go_layout *layout, const struct memtrace_opts *opts,
+		   memtrace_event_fn fn, void *ctx, char *err, size_t errlen);
+/* Probe points attached. */
+int memtrace_attached(const struct memtrace *mt);
+/* Kernel links holding them, and their kind ("uprobe_multi": one per BPF
+ * program; "perf_event": one per point). */
+int memtrace_links(const struct memtrace *mt, const char **kind);
+/* Recording on; returns its CLOCK_MONOTONIC start (no event is older). */
+uint64_t memtrace_begin(struct memtrace *mt);
+/* Recording off in every probe at once; returns the stop time. */
+uint64_t memtrace_end(struct memtrace *mt);
+/* Waits up to timeout_ms for records; returns how many were consumed or a
+ * negative errno (-EINTR when a signal arrived). */
+int memtrace_poll(struct memtrace *mt, int timeout_ms);
+/* Recording off, detaches every probe (out of reach of a SIGKILL aimed at
+ * the tracer), then consumes what is left in the ring buffer. */
+int memtrace_stop(struct memtrace *mt);
+/* Calls fn for every allocation count the BPF maps hold; after
+ * memtrace_stop(), these are final. Returns 0, fn's first error, or a
+ * negative errno from reading the maps. */
+int memtrace_alloc_counts(const struct memtrace *mt, memtrace_alloc_count_fn fn, void *ctx);
+/* The probes' counters (enum probe_counter), summed over CPUs. Returns 0 or
+ * a negative errno. */
+int memtrace_counters(const struct memtrace *mt, uint64_t out[COUNTER_MAX]);
+/* How long the detach took. */
+uint64_t memtrace_detach_ns(const struct memtrace *mt);
+uint64_t memtrace_lost_events(const struct memtrace *mt);
+uint64_t memtrace_lost_stacks(const struct memtrace *mt);
+/* Load bias seen by the probes; false until a probe fired. */
+bool memtrace_load_bias(const struct memtrace *mt, uint64_t *bias);
+/* Runs and time spent in the program of a probe role, as the kernel counts
+ * them while sysctl kernel.bpf_stats_enabled is 1 (both 0 otherwise). */
+int memtrace_prog_stats(const struct memtrace *mt, enum probe_role role,
+			uint64_t *run_cnt, uint64_t *run_time_ns);
+void memtrace_close(struct memtrace *mt);
+
+#endif

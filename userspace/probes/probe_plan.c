@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * From binary facts to probe points. Functions are found in the pclntab
+ * (never by ELF symbol), so stripped binaries plan the same way.
+ *
+ * Allocations: up to Go 1.23 every heap allocation enters runtime.mallocgc.
+ * From 1.24 mallocgc dispatches to mallocgcTiny, mallocgcSmallNoscan,
+ * mallocgcSmallScanNoHeader, mallocgcSmallScanHeader and mallocgcLarge; from
+ * 1.27 the compiler also calls size-specialized mallocgc*SC<class> functions
+ * directly, and mallocgc reaches them through tables. So when the binary has
+ * such leaves, the leaves are probed and mallocgc is not; the *SlowPath
+ * helpers run inside a leaf and are not probed either. The plan is checked:
+ * no probed allocation function may call another one directly, or an
+ * allocation would be counted twice.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "probes/memtrace_types.h"
+#include "probes/probe_plan.h"
+#include "binary/prologue.h"
+
+#define PROLOGUE_SCAN 64
+
+struct leaf_name {
+	const char *prefix;
+	uint8_t kind;
+};
+
+/* Leaf allocation functions: exact name, or name + "SC" + size class, or
+ * name + "Size" + bytes (go1.26's GOEXPERIMENT=sizespecializedmalloc names
+ * its tiny allocators runtime.mallocgcTinySize1..15). */
+static const struct leaf_name leaves[] = {
+	{ "runtime.mallocgcTiny", ALLOC_PROBE_TINY },
+	{ "runtime.mallocgcSmallNoscan", ALLOC_PROBE_NOSCAN },
+	{ "runtime.mallocgcSmallNoScan", ALLOC_PROBE_NOSCAN },
+	{ "runtime.mallocgcSmallScanNoHeader", ALLOC_PROBE_SCAN_NOHEADER },
+	{ "runtime.mallocgcSmallScanHeader", ALLOC_PROBE_SCAN_HEADER },
+	{ "runtime.mallocgcLarge", ALLOC_PROBE_LARGE },
+};
+
+static bool is_size_class_suffix(const char *s)
+{
+	if (!*s)
+		return true;
+	if (!strncmp(s, "SC", 2) && s[2])
+		s += 2;
+	else if (!strncmp(s, "Size", 4) && s[4])
+		s += 4;
+	else
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static int leaf_kind(const char *name)
+{
+	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		size_t n = strlen(leaves[i].prefix);
+
+		if (!strncmp(name, leaves[i].prefix, n) && is_size_class_suffix(name + n))
+			return leaves[i].kind;
+	}
+	return 0;
+}
+
+/*
+ * runtime.morestack (asm_amd64.s) first saves f's context into g.sched with
+ * MOVs and LEAs only, then tests for g0: CMPQ; JNE 3(PC); CALL
+ * runtime.badmorestackg0; CALL runtime.abort. That JNE (75 0a, over the two
+ * 5-byte calls) is emulated and runs before RSP, RBP or R14 change, so the
+ * probe sees what it would at the entry. Found by the call's target, never
+ * by offset; -ENOENT if the code differs.
+ */
+static int morestack_branch(const struct gobin *bin, const struct gobin_func *fn, size_t *off)
+{
+	size_t len = fn->end - fn->entry < 128 ? fn->end - fn->entry : 128;
+	const uint8_t *code = gobin_read(bin, fn->entry, len);
+
+	for (size_t i = 0; code && i + 7 <= len; i++) {
+		struct gobin_func callee;
+		int32_t rel;
+
+		if (code[i] != 0x75 || code[i + 1] != 0x0a || code[i + 2] != 0xe8)
+			continue;
+		memcpy(&rel, code + i + 3, sizeof(rel));
+		/* The Go function and its ABI0 wrapper share the name. */
+		if (!gobin_func_at(bin, fn->entry + i + 7 + (int64_t)rel, &callee) &&
+		    callee.entry == fn->entry + i + 7 + (int64_t)rel &&
+		    !strcmp(callee.name, "runtime.badmorestackg0")) {
+			*off = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/*
+ * Where to put the probe. Go functions: on an instruction the kernel emulates
+ * (see enum probe_placement): the stack check's JLS, else the PUSHQ BP at
+ * the entry; after the prologue only when the function has neither (Go
+ * 1.19-1.20 frames without a stack check). Assembly functions (at_entry):
+ * their entry.
+ */
+static int add_point(const struct gobin *bin, struct probe_plan *plan,
+		     const struct gobin_func *fn, enum probe_role role, uint8_t kind,
+		     bool at_entry, char *err, size_t errlen)
+{
+	uint8_t placement = PLACE_ASM_ENTRY;
+	struct probe_point *p;
+	size_t off = 0;
+	int ret;
+
+	if (role == PROBE_MORESTACK && !morestack_branch(bin, fn, &off))
+		placement = PLACE_ASM_BRANCH;
+
+	if (plan->n >= MAX_PROBES) {
+		snprintf(err, errlen, "too many probe points (more than %d)", MAX_PROBES);
+		return -E2BIG;
+	}
+	if (!at_entry) {
+		size_t len = fn->end - fn->entry < PROLOGUE_SCAN ? fn->end - fn->entry
+								 : PROLOGUE_SCAN;
+		const uint8_t *code = gobin_read(bin, fn->entry, len);
+		struct go_prologue pro;
+
+		if (!code || go_prologue_decode(code, len, &pro)) {
+			snprintf(err, errlen, "%s: unrecognized function prologue", fn->name);
+			return -ENOEXEC;
+		}
+		if (pro.stack_check) {
+			placement = PLACE_STACK_CHECK;
+			off = pro.check_jls;
+		} else if (pro.push_bp) {
+			placement = PLACE_FRAME_PUSH;
+			off = pro.push;
+		} else {
+			placement = PLACE_AFTER_PROLOGUE;
+			off = pro.frame_end;
+		}
+	}
+	p = &plan->points[plan->n];
+	memset(p, 0, sizeof(*p));
+	p->role = role;
+	p->alloc_kind = kind;
+	snprintf(p->function, sizeof(p->function), "%s", fn->name);
+	p->func_entry = fn->entry;
+	p->placement = placement;
+	p->address = fn->entry + off;
+	ret = gobin_vaddr_to_offset(bin, p->address, &p->file_offset);
+	if (ret) {
+		snprintf(err, errlen, "%s: address 0x%llx is not in a loaded segment",
+			 fn->name, (unsigned long long)p->address);
+		return -ENOEXEC;
+	}
+	plan->n++;
+	return 0;
+}
+
+static int add_named(const struct gobin *bin, struct probe_plan *plan, const char *name,
+		     enum probe_role role, bool at_entry, char *err, size_t errlen)
+{
+	struct gobin_func fn;
+
+	if (gobin_find_func(bin, name, &fn)) {
+		snprintf(err, errlen, "%s not found in the binary", name);
+		return -ENOENT;
+	}
+	return add_point(bin, plan, &fn, role, 0, at_entry, err, errlen);
+}
+
+const char *probe_role_name(enum probe_role role)
+{
+	switch (role) {
+	case PROBE_ALLOC:
+		return "alloc";
+	case PROBE_GC_START:
+		return "gc_start";
+	case PROBE_GC_END:
+		return "gc_end";
+	case PROBE_MORESTACK:
+		return "morestack";
+	case PROBE_COPYSTACK:
+		return "copystack";
+	case PROBE_ROLE_MAX:
+		break;
+	}
+	return "unknown";
+}
+
+uint64_t probe_point_cookie(const struct probe_point *p)
+{
+	return PROBE_COOKIE(p->address, p->placement, p->alloc_kind);
+}
+
+const char *probe_placement_name(uint8_t placement)
+{
+	switch (placement) {
+	case PLACE_STACK_CHECK:
+		return "stack check";
+	case PLACE_FRAME_PUSH:
+		return "frame push";
+	case PLACE_AFTER_PROLOGUE:
+		return "after prologue";
+	case PLACE_ASM_ENTRY:
+		return "entry";
+	case PLACE_ASM_BRANCH:
+		return "g0 check";
+	}
+	return "unknown";
+}
+
+bool probe_placement_emulated(uint8_t placement)
+{
+	return placement == PLACE_STACK_CHECK || placement == PLACE_FRAME_PUSH ||
+	       placement == PLACE_ASM_BRANCH;
+}
+
+/* A direct CALL rel32 (e8) from one allocation probe's function to another's
+ * entry. Every byte offset is tried, so a real call is never missed; a false
+ * match only makes the check stricter. */
+static const struct probe_point *calls_other_alloc(const struct gobin *bin,
+						   const struct probe_plan *plan,
+						   const struct probe_point *from)
+{
+	struct gobin_func fn;
+	const uint8_t *code;
+	uint64_t len;
+
+	if (gobin_func_at(bin, from->func_entry, &fn))
+		return NULL;
+	len = fn.end - fn.entry;
+	code = gobin_read(bin, fn.entry, len);
+	if (!code)
+		return NULL;
+	for (uint64_t i = 0; i + 5 <= len; i++) {
+		int32_t rel;
+		uint64_t target;
+
+		if (code[i] != 0xe8)
+			continue;
+		memcpy(&rel, code + i + 1, sizeof(rel));
+		target = fn.entry + i + 5 + (int64_t)rel;
+		for (int j = 0; j < plan->n; j++) {
+			const struct probe_point *to = &plan->points[j];
+
+			if (to != from && to->role == PROBE_ALLOC && to->func_entry == target)
+				return to;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * work.cycles without symbols (stripped binaries): gcStart increments it just
+ * before calling startCycle, by `INCL work+cycles(%rip)` (ff 05 rel32, Go
+ * 1.19-1.20) or by `LEAQ work+cycles(%rip), CX` (48 8d 0d rel32) and a
+ * LOCK XADDL through CX (1.21+). The last such instruction in the 64 bytes
+ * before the call gives the address. Unstripped binaries check this against
+ * the symbol (tests/unit/test_probe_plan.c).
+ */
+int probe_plan_find_work_cycles(const struct gobin *bin, uint64_t *addr)
+{
+	struct gobin_func gc_start, start_cycle;
+	const uint8_t *code;
+	uint64_t len, found = 0;
+
+	if (gobin_find_func(bin, "runtime.gcStart", &gc_start) ||
+	    gobin_find_func(bin, "runtime.(*gcControllerState).startCycle", &start_cycle))
+		return -ENOENT;
+	len = gc_start.end - gc_start.entry;
+	code = gobin_read(bin, gc_start.entry, len);
+	if (!code)
+		return -ENOENT;
+	for (uint64_t call = 0; call + 5 <= len; call++) {
+		int32_t rel;
+
+		if (code[call] != 0xe8)
+			continue;
+		memcpy(&rel, code + call + 1, sizeof(rel));
+		if (gc_start.entry + call + 5 + (int64_t)rel != start_cycle.entry)
+			continue;
+		for (uint64_t i = call > 64 ? call - 64 : 0; i + 6 <= call; i++) {
+			if (code[i] == 0xff && code[i + 1] == 0x05) {
+				memcpy(&rel, code + i + 2, sizeof(rel));
+				found = gc_start.entry + i + 6 + (int64_t)rel;
+			} else if (i + 7 <= call && code[i] == 0x48 && code[i + 1] == 0x8d &&
+				   code[i + 2] == 0x0d) {
+				memcpy(&rel, code + i + 3, sizeof(rel));
+				found = gc_start.entry + i + 7 + (int64_t)rel;
+			}
+		}
+		break;
+	}
+	if (!found)
+		return -ENOENT;
+	*addr = found;
+	return 0;
+}
+
+int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
+		     struct probe_plan *plan, char *err, size_t errlen)
+{
+	size_t nfuncs = gobin_func_count(bin);
+	struct gobin_func fn;
+	uint64_t addr;
+	int ret;
+
+	memset(plan, 0, sizeof(*plan));
+	for (size_t i = 0; i < nfuncs; i++) {
+		int kind;
+
+		if (gobin_func_by_index(bin, i, &fn))
+			continue;
+		kind = leaf_kind(fn.name);
+		if (!kind)
+			continue;
+		ret = add_point(bin, plan, &fn, PROBE_ALLOC, kind, false, err, errlen);
+		if (ret)
+			return ret;
+	}
+	/* A runtime.mallocgc* function that is neither mallocgc, a leaf nor
+	 * a helper the leaves call (*SlowPath) is an allocation path this plan
+	 * does not understand: counting without it could miss allocations. */
+	for (size_t i = 0; i < nfuncs; i++) {
+		const char *name;
+		size_t len;
+
+		if (gobin_func_by_index(bin, i, &fn))
+			continue;
+		name = fn.name;
+		len = strlen(name);
+		if (strncmp(name, "runtime.mallocgc", strlen("runtime.mallocgc")) ||
+		    !strcmp(name, "runtime.mallocgc") || leaf_kind(name) ||
+		    (len > strlen("SlowPath") &&
+		     !strcmp(name + len - strlen("SlowPath"), "SlowPath")))
+			continue;
+		snprintf(err, errlen, "%s: an allocation function gomemtrace does not know "
+			 "how to count", name);
+		return -ENOEXEC;
+	}
+	if (plan->n) {
+		plan->alloc_strategy = "allocation leaves";
+	} else {
+		plan->alloc_strategy = "runtime.mallocgc";
+		if (gobin_find_func(bin, "runtime.mallocgc", &fn)) {
+			snprintf(err, errlen, "runtime.mallocgc not found: not a Go program?");
+			return -ENOEXEC;
+		}
+		ret = add_point(bin, plan, &fn, PROBE_ALLOC, ALLOC_PROBE_MALLOCGC, false,
+				err, errlen);
+		if (ret)
+			return ret;
+	}
+	for (int i = 0; i < plan->n; i++) {
+		const struct probe_point *to = calls_other_alloc(bin, plan, &plan->points[i]);
+
+		if (to) {
+			snprintf(err, errlen, "%s calls %s: probing both would count "
+				 "allocations twice", plan->points[i].function, to->function);
+			return -ENOEXEC;
+		}
+	}
+
+	ret = add_named(bin, plan, "runtime.(*gcControllerState).startCycle",
+			PROBE_GC_START, false, err, errlen);
+	if (!ret)
+		ret = add_named(bin, plan, "runtime.freeStackSpans", PROBE_GC_END, false,
+				err, errlen);
+	if (!ret)
+		ret = add_named(bin, plan, "runtime.morestack", PROBE_MORESTACK, true,
+				err, errlen);
+	if (!ret)
+		ret = add_named(bin, plan, "runtime.copystack", PROBE_COPYSTACK, false,
+				err, errlen);
+	if (ret)
+		return ret;
+
+	/* Globals from the code that uses them (independent of the layout),
+	 * or from ELF symbols. Without either, cycle numbers stay unknown (0)
+	 * and cycles still pair up. */
+	if (!probe_plan_find_work_cycles(bin, &addr))
+		plan->work_cycles_addr = addr;
+	else if (!gobin_symbol_addr(bin, "runtime.work", &addr))
+		plan->work_cycles_addr = addr + layout->work_cycles;
+	if (!gobin_symbol_addr(bin, "runtime.memstats", &addr))
+		plan->memstats_numgc_addr = addr + layout->memstats_numgc;
+	if (gobin_image_extent(bin, &plan->image_lo, &plan->image_hi))
+		plan->image_lo = plan->image_hi = 0;
+	return 0;
+}

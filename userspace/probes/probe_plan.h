@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Which runtime functions of a binary to probe, and where: see probe_plan.c. */
+#ifndef GOMEMTRACE_PROBE_PLAN_H
+#define GOMEMTRACE_PROBE_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "binary/gobinary.h"
+#include "binary/go_layouts.h"
+
+enum probe_role {
+	PROBE_ALLOC,
+	PROBE_GC_START,
+	PROBE_GC_END,
+	PROBE_MORESTACK,
+	PROBE_COPYSTACK,
+	PROBE_ROLE_MAX,
+};
+
+/* "alloc", "gc_start", "gc_end", "morestack", "copystack": the BPF
+ * program's name. */
+const char *probe_role_name(enum probe_role role);
+
+struct probe_point {
+	enum probe_role role;
+	uint8_t alloc_kind;	/* enum alloc_probe_kind, for PROBE_ALLOC */
+	char function[128];	/* pclntab name */
+	uint64_t func_entry;	/* link-time address */
+	uint8_t placement;	/* enum probe_placement */
+	uint64_t address;	/* link-time address of the probed instruction */
+	uint64_t file_offset;	/* of address, for the uprobe */
+};
+
+#define MAX_PROBES 128	/* go1.26 sizespecializedmalloc: 71 allocation leaves */
+
+struct probe_plan {
+	struct probe_point points[MAX_PROBES];
+	int n;
+	const char *alloc_strategy;	/* "runtime.mallocgc" or "allocation leaves" */
+	uint64_t work_cycles_addr;	/* link-time address of work.cycles, 0: unknown */
+	uint64_t memstats_numgc_addr;	/* link-time address of memstats.numgc, 0: unknown */
+	/* Link-time extent of the file image: types there are read from the
+	 * file, not by the probes (gobin_image_extent; 0, 0: none). */
+	uint64_t image_lo, image_hi;
+};
+
+/* The attach cookie of a point (bpf/memtrace_events.h). */
+uint64_t probe_point_cookie(const struct probe_point *p);
+/* "stack check (emulated)", "after prologue (single-stepped)", ... */
+const char *probe_placement_name(uint8_t placement);
+/* Whether the kernel emulates the probed instruction rather than
+ * single-stepping it. */
+bool probe_placement_emulated(uint8_t placement);
+
+/*
+ * Chooses the probe points of a Go binary so that every heap allocation hits
+ * exactly one probe, and locates the GC and stack growth probes. Returns 0,
+ * or -ENOEXEC/-ENOENT with a reason in err.
+ */
+int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
+		     struct probe_plan *plan, char *err, size_t errlen);
+
+/* The address of runtime.work.cycles found from gcStart's code alone, for
+ * binaries without symbols. */
+int probe_plan_find_work_cycles(const struct gobin *bin, uint64_t *addr);
+
+#endif

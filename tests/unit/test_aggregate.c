@@ -7,7 +7,7 @@
 #include "check.h"
 #include "probes/memtrace_types.h"
 #include "binary/prologue.h"
-#include "binary/sizeclass.h"
+#include "aggregate/sizeclass.h"
 
 static void test_stack_table(void)
 {

@@ -24,7 +24,7 @@
 #include "binary/go_layouts.h"
 #include "binary/gobinary.h"
 #include "target/runtime_state.h"
-#include "binary/sizeclass.h"
+#include "aggregate/sizeclass.h"
 
 static void put_u64(uint8_t *buf, uint32_t off, uint64_t v)
 {

@@ -11,7 +11,7 @@
 
 #include "aggregate/aggregate.h"
 #include "probes/memtrace_types.h"
-#include "binary/sizeclass.h"
+#include "aggregate/sizeclass.h"
 
 static uint64_t hash_frames(const uint64_t *frames, uint32_t n, uint64_t tag)
 {

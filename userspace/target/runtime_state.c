@@ -13,7 +13,7 @@
 
 #include "probes/probe_plan.h"
 #include "target/runtime_state.h"
-#include "binary/sizeclass.h"
+#include "aggregate/sizeclass.h"
 #include "target/target_maps.h"
 #include "target/target_mem.h"
 

@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 #include "probes/memtrace_types.h"
-#include "binary/sizeclass.h"
+#include "aggregate/sizeclass.h"
 
 #define MAX_SMALL_SIZE 32768
 #define SMALL_SIZE_DIV 8

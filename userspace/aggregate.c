@@ -67,7 +67,7 @@ int stack_table_add_at(struct stack_table *t, const uint64_t *frames, uint32_t n
 	for (s = h & (t->nslots - 1); t->slots[s]; s = (s + 1) & (t->nslots - 1)) {
 		e = &t->entries[t->slots[s] - 1];
 		if (e->hash == h && e->nframes == nframes &&
-		    !memcmp(e->frames, frames, nframes * sizeof(*frames))) {
+		    (!nframes || !memcmp(e->frames, frames, nframes * sizeof(*frames)))) {
 			e->count += count;
 			e->bytes += bytes;
 			if (index)
@@ -88,7 +88,8 @@ int stack_table_add_at(struct stack_table *t, const uint64_t *frames, uint32_t n
 	e->frames = malloc(nframes ? nframes * sizeof(*frames) : 1);
 	if (!e->frames)
 		return -ENOMEM;
-	memcpy(e->frames, frames, nframes * sizeof(*frames));
+	if (nframes)	/* frames may be NULL then: memcpy's arguments must not */
+		memcpy(e->frames, frames, nframes * sizeof(*frames));
 	e->hash = h;
 	e->nframes = nframes;
 	e->count = count;

@@ -17,6 +17,13 @@ endif
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
 	  -I$(OUTPUT) -Iuserspace -Ibpf
+# `make test SANITIZE=1` (or any target): the tracer, unit tests and tools
+# built with AddressSanitizer (LeakSanitizer on) and UBSan into build-san/,
+# and the tests run against them. BPF objects stay unsanitized.
+ifeq ($(SANITIZE),1)
+OUTPUT := build-san
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
 LDLIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -ldw -lelf -lz
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	      -Wall -Werror -MMD -MP
@@ -79,8 +86,8 @@ setup:
 	$(Q)scripts/setup.sh
 
 test: setup
-	$(Q)$(MAKE) --no-print-directory all unit
-	$(Q)tests/run.sh
+	$(Q)$(MAKE) --no-print-directory all unit fuzz-build
+	$(Q)GOMEMTRACE_BUILD=$(OUTPUT) tests/run.sh
 
 demo: setup
 	$(Q)$(MAKE) --no-print-directory all

@@ -113,7 +113,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
 	       -Wno-missing-field-initializers -D_GNU_SOURCE -MMD -MP -Iuserspace \
 	       $(FUZZ_SAN)
-FUZZ_PARSERS := elf_reader pclntab buildinfo dwarf_layout gobinary symbolize
+FUZZ_PARSERS := elf_reader pclntab buildinfo dwarf_layout gobinary symbolize prologue
 FUZZ_LIB_OBJS := $(patsubst %,$(FUZZ_OUTPUT)/userspace/%.o,$(FUZZ_PARSERS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUTPUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
 

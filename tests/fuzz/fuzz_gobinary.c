@@ -2,19 +2,22 @@
 /*
  * libFuzzer harness for userspace/gobinary.c and symbolize.c, end to end:
  * the input is an ELF file opened as the tracer opens a target, then asked
- * what the tracer asks: build info, functions by index, name and PC, the
- * inline-expanded frames of a few PCs, and a symbolizer's allocation site
- * of a made-up stack (with a PIE-like load bias).
+ * what the tracer asks: build info, functions by index, name and PC, their
+ * prologues (prologue.c, as the probe plan reads them), the inline-expanded
+ * frames of a few PCs, and a symbolizer's allocation site of a made-up
+ * stack (with a PIE-like load bias).
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "gobinary.h"
+#include "prologue.h"
 #include "symbolize.h"
 
 #define SAMPLE_FUNCS 16
 #define MAX_FRAMES 32
 #define STACK_LEN 8
+#define PROLOGUE_BYTES 64
 
 static volatile size_t sink;
 
@@ -37,7 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct gobin_func fn, byname;
 	struct gobin *bin;
 	char err[256];
-	size_t nfunc, i, k, step;
+	size_t nfunc, i, k, step, off;
+	const uint8_t *code;
 	int n;
 
 	if (gobin_open_mem(data, size, "fuzz", &bin, err, sizeof(err)))
@@ -69,6 +73,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sink += byname.entry;
 		if (!gobin_vaddr_to_offset(bin, fn.entry, &v))
 			sink += v;
+		for (size_t len = PROLOGUE_BYTES; len; len /= 4) {
+			code = gobin_read(bin, fn.entry, len);
+			if (code && !go_prologue_end(code, len, &off))
+				sink += off;
+		}
 		n = gobin_symbolize(bin, fn.entry + (fn.end - fn.entry) / 2, frames, MAX_FRAMES);
 		use_frames(frames, n);
 		n = gobin_symbolize(bin, fn.end - 1, frames, MAX_FRAMES);

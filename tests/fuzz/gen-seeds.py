@@ -109,7 +109,7 @@ def go_binary(fmt, minor, pie=False, shdrs=True, ptr_buildinfo=False):
     """fmt: 116, 118 or 120 (pclntab format)."""
     img = Image(0 if pie else 0x400000)
     img.put(b"\0" * 0x200)  # ELF and program headers
-    # .text: five functions
+    # .text: six functions
     text_off = img.put(b"\xcc" * 0x300, PAGE)
     text = img.vaddr(text_off)
     funcs = [  # name, offset in text, length, funcid
@@ -121,6 +121,19 @@ def go_binary(fmt, minor, pie=False, shdrs=True, ptr_buildinfo=False):
         ("runtime.mallocgc", 0x1c0, 0x100, 0),
     ]
     inlined = ["main.inner", "main.leaf", "runtime.add"]
+    prologues = [  # the shapes prologue.c knows, one per function
+        b"\x49\x3b\x66\x10\x76\x20\x55\x48\x89\xe5",
+        b"\x4c\x8d\x64\x24\xf0\x4d\x3b\x66\x10\x0f\x86\0\0\0\0"
+        b"\x48\x83\xec\x18\x48\x89\x6c\x24\x10\x48\x8d\x6c\x24\x10",
+        b"\x55\x48\x89\xe5",
+        b"\x4c\x8d\xa4\x24\0\xff\xff\xff\x4d\x3b\x66\x10\x76\x10"
+        b"\x48\x81\xec\0\x01\0\0\x48\x89\xac\x24\xf8\0\0\0"
+        b"\x48\x8d\xac\x24\xf8\0\0\0",
+        b"\x49\x3b\x66\x10\x0f\x86\0\0\0\0\x55\x48\x89\xe5",
+        b"\x48\x83\xec\x08\x48\x89\x2c\x24",  # not a Go prologue
+    ]
+    for (_, off, _, _), code in zip(funcs, prologues):
+        img.data[text_off + off:text_off + off + len(code)] = code
     text_end = 0x2c0
     ro_start = len(img.data)
 

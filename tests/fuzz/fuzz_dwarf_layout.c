@@ -7,6 +7,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -20,11 +21,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char path[64], err[256];
 	size_t done = 0, nfields, i;
 	const struct go_layout_field *fields;
+	static int first_fd = -1;
 	int fd;
 
+	/* The lowest free descriptor: higher than the first input's means a
+	 * descriptor leaked (LeakSanitizer sees only memory). */
 	fd = memfd_create("fuzz-dwarf", MFD_CLOEXEC);
-	if (fd < 0)
-		return 0;
+	if (first_fd < 0)
+		first_fd = fd;
+	if (fd < 0 || fd > first_fd) {
+		fprintf(stderr, "fuzz_dwarf_layout: file descriptor leaked (%d, first %d)\n",
+			fd, first_fd);
+		abort();
+	}
 	while (done < size) {
 		ssize_t n = write(fd, data + done, size - done);
 

@@ -10,7 +10,10 @@
 #   tests/fuzz/run.sh [HARNESS...]       (default: all; e.g. fuzz_pclntab)
 #
 # FUZZ_SEEDS=synthetic uses only the small synthetic seeds (more executions
-# per second); FUZZ_FLAGS adds libFuzzer flags.
+# per second); FUZZ_FLAGS adds libFuzzer flags. With the real binaries,
+# -max_len is the largest of them and -len_control=0: by default libFuzzer
+# would cut inputs to 1 MiB and mutate only short prefixes of them for a
+# long while, never reaching the tables of a real Go binary.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -19,6 +22,11 @@ cache=${GOMEMTRACE_CACHE:-/var/cache/gomemtrace}
 corpus=$cache/fuzz-corpus
 mapfile -t seed_dirs < <(tests/fuzz/corpus.sh ${FUZZ_SEEDS:-}) || exit 1
 mkdir -p "$corpus/artifacts" "$corpus/logs"
+len_flags=()
+if [ ${#seed_dirs[@]} -gt 1 ]; then
+	max_len=$(find "${seed_dirs[@]}" -type f -printf '%s\n' | sort -n | tail -1)
+	len_flags=(-max_len="$max_len" -len_control=0)
+fi
 
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
@@ -36,7 +44,7 @@ for h in "${harnesses[@]}"; do
 	log=$corpus/logs/$h.log
 	# shellcheck disable=SC2086
 	nice -n 10 "build-fuzz/$h" -max_total_time="$seconds" -timeout=25 \
-		-rss_limit_mb=2048 -print_final_stats=1 \
+		-rss_limit_mb=2048 -print_final_stats=1 "${len_flags[@]}" \
 		-artifact_prefix="$corpus/artifacts/$h-" ${FUZZ_FLAGS:-} \
 		"$corpus/$h" "${seed_dirs[@]}" "${regress[@]}" >"$log" 2>&1
 	rc=$?

@@ -117,7 +117,7 @@ FUZZ_PARSERS := elf_reader pclntab buildinfo dwarf_layout gobinary symbolize pro
 FUZZ_LIB_OBJS := $(patsubst %,$(FUZZ_OUTPUT)/userspace/%.o,$(FUZZ_PARSERS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUTPUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: fuzz fuzz-build
+.PHONY: fuzz fuzz-build clean-fuzz
 $(FUZZ_OUTPUT)/userspace/%.o: userspace/%.c
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC-FUZZ,$@)
@@ -133,4 +133,8 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: setup
 	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
+clean: clean-fuzz
+clean-fuzz:
+	$(Q)rm -rf $(FUZZ_OUTPUT) build-san
 -include $(wildcard $(FUZZ_OUTPUT)/*.d $(FUZZ_OUTPUT)/userspace/*.d)

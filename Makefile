@@ -17,6 +17,13 @@ endif
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
 	  -I$(OUTPUT) -Iuserspace -Ibpf
+# `make test SANITIZE=1` (or any target): the tracer, unit tests and tools
+# built with AddressSanitizer (LeakSanitizer on) and UBSan into build-san/,
+# and the tests run against them. BPF objects stay unsanitized.
+ifeq ($(SANITIZE),1)
+OUTPUT := build-san
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
 LDLIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -ldw -lelf -lz
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	      -Wall -Werror -MMD -MP
@@ -81,8 +88,8 @@ setup:
 	$(Q)scripts/setup.sh
 
 test: setup
-	$(Q)$(MAKE) --no-print-directory all unit
-	$(Q)tests/run.sh
+	$(Q)$(MAKE) --no-print-directory all unit fuzz-build
+	$(Q)GOMEMTRACE_BUILD=$(OUTPUT) tests/run.sh
 
 demo: setup
 	$(Q)$(MAKE) --no-print-directory all
@@ -97,3 +104,41 @@ clean:
 	$(Q)rm -rf $(OUTPUT)
 
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/userspace/*/*.d $(OUTPUT)/tests/*.d)
+
+# libFuzzer harnesses of every parser of a target's bytes (tests/fuzz), with
+# AddressSanitizer (LeakSanitizer on) and UBSan, into build-fuzz/. `make
+# fuzz` runs each for FUZZ_SECONDS on a seed corpus made from real Go
+# binaries (tests/fuzz/run.sh); `make fuzz-build` only builds them.
+FUZZ_OUTPUT := build-fuzz
+FUZZ_SECONDS ?= 120
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+# clang, unlike gcc, warns of designated initializers that leave fields out
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
+	       -Wno-missing-field-initializers -D_GNU_SOURCE -MMD -MP -Iuserspace \
+	       $(FUZZ_SAN)
+FUZZ_PARSERS := binary/elf_reader binary/pclntab binary/buildinfo binary/dwarf_layout \
+		binary/gobinary binary/gotype aggregate/symbolize binary/prologue
+FUZZ_LIB_OBJS := $(patsubst %,$(FUZZ_OUTPUT)/userspace/%.o,$(FUZZ_PARSERS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUTPUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: fuzz fuzz-build clean-fuzz
+$(FUZZ_OUTPUT)/userspace/%.o: userspace/%.c
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_OUTPUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
+	$(call msg,FUZZER,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) -ldw -lelf -lz -o $@
+
+.SECONDARY: $(FUZZ_LIB_OBJS)
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: setup
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
+clean: clean-fuzz
+clean-fuzz:
+	$(Q)rm -rf $(FUZZ_OUTPUT) build-san
+-include $(wildcard $(FUZZ_OUTPUT)/*.d $(FUZZ_OUTPUT)/userspace/*/*.d)

@@ -11,6 +11,8 @@ packages=(
 	make gcc libc6-dev binutils pkg-config
 	git				# test_symbolize stamps vcs.revision
 	clang llvm			# BPF programs: clang -target bpf, llvm-strip
+	libclang-rt-14-dev		# make fuzz: libFuzzer and the sanitizer
+					# runtimes of clang 14 (llvm-symbolizer: llvm)
 	libbpf-dev libelf-dev zlib1g-dev
 	libdw-dev			# runtime layouts from the target's DWARF: elfutils
 					# reads compressed DWARF, well kept; no parser of ours

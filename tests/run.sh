@@ -8,6 +8,8 @@
 set -u
 cd "$(dirname "$0")/.."
 export GOMEMTRACE_ROOT=$PWD
+# The build under test: build/, or build-san/ for `make test SANITIZE=1`.
+export GOMEMTRACE_BUILD=${GOMEMTRACE_BUILD:-build}
 logdir=${GOMEMTRACE_TEST_LOGS:-build/test-logs}
 mkdir -p "$logdir"
 only=${1:-}
@@ -48,7 +50,7 @@ run_one() {
 	failed=$((failed + f))
 }
 
-for t in build/tests/test_*; do
+for t in "$GOMEMTRACE_BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	n=$(basename "$t")
 	[ -z "$only" ] || [[ $n == *$only* ]] || continue

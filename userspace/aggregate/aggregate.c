@@ -80,7 +80,7 @@ int stack_table_add_limited(struct stack_table *t, const uint64_t *frames, uint3
 	for (s = h & (t->nslots - 1); t->slots[s]; s = (s + 1) & (t->nslots - 1)) {
 		e = &t->entries[t->slots[s] - 1];
 		if (e->hash == h && e->nframes == nframes && e->tag == tag &&
-		    !memcmp(e->frames, frames, nframes * sizeof(*frames))) {
+		    (!nframes || !memcmp(e->frames, frames, nframes * sizeof(*frames)))) {
 			e->count += count;
 			e->bytes += bytes;
 			if (index)
@@ -103,7 +103,8 @@ int stack_table_add_limited(struct stack_table *t, const uint64_t *frames, uint3
 	e->frames = malloc(nframes ? nframes * sizeof(*frames) : 1);
 	if (!e->frames)
 		return -ENOMEM;
-	memcpy(e->frames, frames, nframes * sizeof(*frames));
+	if (nframes)	/* frames may be NULL then: memcpy's arguments must not */
+		memcpy(e->frames, frames, nframes * sizeof(*frames));
 	e->hash = h;
 	e->tag = tag;
 	e->nframes = nframes;

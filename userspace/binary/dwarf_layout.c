@@ -23,6 +23,7 @@
 #include <libelf.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -195,10 +196,16 @@ _Static_assert(ARRAY_SIZE(field_specs) + ANY_WIDTH_FIELDS + ARRAY_SIZE(size_spec
 	       ARRAY_SIZE(layout_fields),
 	       "every go_layout member is a field, a field's size or a struct size");
 
-/* Where each struct of wheres[] is, once the walk found it. */
+/* The sections whose DIEs can hold a DW_FORM_string in place. */
+#define NUM_DIE_SECTIONS 2
+
+/* Where each struct of wheres[] is, once the walk found it; and the bytes
+ * of the DIE sections, which bound in-place names. */
 struct index {
 	Dwarf_Die die[W_COUNT];	/* the struct type, or the variable's type */
 	bool found[W_COUNT];
+	const char *sec[NUM_DIE_SECTIONS];
+	size_t sec_len[NUM_DIE_SECTIONS];
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -220,12 +227,27 @@ static void where_name(enum where_id w, char *buf, size_t len)
 	snprintf(buf, len, "%s%s", wheres[w].is_var ? "type of " : "", wheres[w].name);
 }
 
-/* The DIE's own DW_AT_name (not through DW_AT_abstract_origin), or NULL. */
-static const char *die_name(Dwarf_Die *die)
+/*
+ * The DIE's own DW_AT_name (not through DW_AT_abstract_origin), or NULL.
+ * libdw returns a DW_FORM_string as a pointer into the DIE's section
+ * without checking that its NUL lies inside it (the string sections of the
+ * other forms it checks): such a name must end inside its section.
+ */
+static const char *die_name(const struct index *ix, Dwarf_Die *die)
 {
 	Dwarf_Attribute mem, *attr = dwarf_attr(die, DW_AT_name, &mem);
+	const char *s = attr ? dwarf_formstring(attr) : NULL;
+	uintptr_t p = (uintptr_t)s;
 
-	return attr ? dwarf_formstring(attr) : NULL;
+	if (!s || dwarf_whatform(attr) != DW_FORM_string)
+		return s;
+	for (int i = 0; i < NUM_DIE_SECTIONS; i++) {
+		uintptr_t start = (uintptr_t)ix->sec[i];
+
+		if (ix->sec[i] && p >= start && p - start < ix->sec_len[i])
+			return memchr(s, 0, ix->sec_len[i] - (p - start)) ? s : NULL;
+	}
+	return NULL;
 }
 
 /* The DIE that the DIE's DW_AT_type refers to; false when there is none. */
@@ -243,7 +265,7 @@ static void index_note(struct index *ix, Dwarf_Die *die)
 
 	if (tag != DW_TAG_structure_type && tag != DW_TAG_variable)
 		return;
-	name = die_name(die);
+	name = die_name(ix, die);
 	if (!name || !*name)
 		return;
 	for (int w = 0; w < W_COUNT; w++) {
@@ -391,7 +413,8 @@ static int member_offset(Dwarf_Die *member, Dwarf_Word *off)
 }
 
 /* The first DW_TAG_member of st named name; found = false if none. */
-static int find_member(Dwarf_Die *st, const char *name, Dwarf_Die *member, bool *found)
+static int find_member(const struct index *ix, Dwarf_Die *st, const char *name,
+		       Dwarf_Die *member, bool *found)
 {
 	Dwarf_Die next;
 	int ret = dwarf_child(st, member);
@@ -402,7 +425,7 @@ static int find_member(Dwarf_Die *st, const char *name, Dwarf_Die *member, bool 
 
 		if (n >= MAX_MEMBERS)
 			return -EBADMSG;
-		mname = dwarf_tag(member) == DW_TAG_member ? die_name(member) : NULL;
+		mname = dwarf_tag(member) == DW_TAG_member ? die_name(ix, member) : NULL;
 		if (mname && !strcmp(mname, name)) {
 			*found = true;
 			return 0;
@@ -455,8 +478,8 @@ static int type_size(Dwarf_Die *type, uint64_t *size)
 
 /* Follow a dot-separated path from st; found = false when an element of the
  * path does not exist. */
-static int field_at(Dwarf_Die *st, const char *path, uint64_t *off, uint64_t *size,
-		    bool *found, char *err, size_t errlen)
+static int field_at(const struct index *ix, Dwarf_Die *st, const char *path,
+		    uint64_t *off, uint64_t *size, bool *found, char *err, size_t errlen)
 {
 	Dwarf_Die cur = *st, member, type;
 	Dwarf_Word moff;
@@ -475,7 +498,7 @@ static int field_at(Dwarf_Die *st, const char *path, uint64_t *off, uint64_t *si
 		}
 		memcpy(elem, p, len);
 		elem[len] = '\0';
-		ret = find_member(&cur, elem, &member, found);
+		ret = find_member(ix, &cur, elem, &member, found);
 		if (ret) {
 			set_err(err, errlen, "%s: bad DWARF member list: %s", path,
 				dwarf_errmsg(-1));
@@ -542,7 +565,7 @@ static int read_field(const struct index *ix, const struct field_spec *f,
 			continue;
 		any_struct = true;
 		last = c;
-		ret = field_at(&st, f->cands[c].path, &off, &size, &found, err, errlen);
+		ret = field_at(ix, &st, f->cands[c].path, &off, &size, &found, err, errlen);
 		if (ret)
 			return ret;
 		if (found)
@@ -631,6 +654,38 @@ static int has_debug_info(Elf *elf, bool *has)
 	return 0;
 }
 
+/* The bytes libdw reads DIEs from (decompressed by dwarf_begin_elf), the
+ * first section of each name as libdw takes it; NULL where absent. */
+static void die_sections(Elf *elf, struct index *ix)
+{
+	static const char *const names[NUM_DIE_SECTIONS][2] = {
+		{ ".debug_info", ".zdebug_info" },
+		{ ".debug_types", ".zdebug_types" },
+	};
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr mem, *sh = gelf_getshdr(scn, &mem);
+		const char *name = sh ? elf_strptr(elf, shstrndx, sh->sh_name) : NULL;
+		Elf_Data *data;
+
+		if (!name)
+			continue;
+		for (int i = 0; i < NUM_DIE_SECTIONS; i++) {
+			if (ix->sec[i] || (strcmp(name, names[i][0]) && strcmp(name, names[i][1])))
+				continue;
+			data = elf_getdata(scn, NULL);
+			if (data && data->d_buf) {
+				ix->sec[i] = data->d_buf;
+				ix->sec_len[i] = data->d_size;
+			}
+		}
+	}
+}
+
 int dwarf_layout_read(const char *path, int minor, struct go_layout *out,
 		      char *err, size_t errlen)
 {
@@ -679,6 +734,7 @@ int dwarf_layout_read(const char *path, int minor, struct go_layout *out,
 		set_err(err, errlen, "unreadable DWARF: %s", dwarf_errmsg(-1));
 		goto cleanup;
 	}
+	die_sections(elf, &ix);
 	ret = index_build(dw, &ix, err, errlen);
 	for (size_t i = 0; !ret && i < ARRAY_SIZE(field_specs); i++)
 		ret = read_field(&ix, &field_specs[i], &l, err, errlen);

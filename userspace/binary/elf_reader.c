@@ -119,9 +119,33 @@ static int elf_read_shdrs(struct elf_file *ef, const Elf64_Ehdr *eh,
 	return 0;
 }
 
-int elf_open(const char *path, struct elf_file *ef, char *err, size_t errlen)
+/* Check the identification, header and program and section headers of the
+ * bytes in ef->file. */
+static int elf_parse(struct elf_file *ef, char *err, size_t errlen)
 {
 	Elf64_Ehdr eh;
+	int ret;
+
+	if (!span_copy(ef->file, 0, &eh, sizeof(eh)) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
+		return elf_fail(err, errlen, "not an ELF file");
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64)
+		return elf_fail(err, errlen, "not a 64-bit ELF file");
+	if (eh.e_ident[EI_DATA] != ELFDATA2LSB)
+		return elf_fail(err, errlen, "not a little-endian ELF file");
+	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
+		return elf_fail(err, errlen, "not an executable (ELF type %u)", eh.e_type);
+	ef->type = eh.e_type;
+	ef->machine = eh.e_machine;
+
+	ret = elf_read_phdrs(ef, &eh, err, errlen);
+	if (ret)
+		return ret;
+	return elf_read_shdrs(ef, &eh, err, errlen);
+}
+
+int elf_open(const char *path, struct elf_file *ef, char *err, size_t errlen)
+{
 	struct stat st;
 	void *map = MAP_FAILED;
 	int fd, ret;
@@ -142,7 +166,7 @@ int elf_open(const char *path, struct elf_file *ef, char *err, size_t errlen)
 		ret = elf_fail(err, errlen, "not a regular file");
 		goto cleanup;
 	}
-	if ((uint64_t)st.st_size < sizeof(eh)) {
+	if ((uint64_t)st.st_size < sizeof(Elf64_Ehdr)) {
 		ret = elf_fail(err, errlen, "not an ELF file (too short)");
 		goto cleanup;
 	}
@@ -154,40 +178,27 @@ int elf_open(const char *path, struct elf_file *ef, char *err, size_t errlen)
 	}
 	ef->file.data = map;
 	ef->file.len = st.st_size;
-
-	if (!span_copy(ef->file, 0, &eh, sizeof(eh)) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0) {
-		ret = elf_fail(err, errlen, "not an ELF file");
-		goto cleanup;
-	}
-	if (eh.e_ident[EI_CLASS] != ELFCLASS64) {
-		ret = elf_fail(err, errlen, "not a 64-bit ELF file");
-		goto cleanup;
-	}
-	if (eh.e_ident[EI_DATA] != ELFDATA2LSB) {
-		ret = elf_fail(err, errlen, "not a little-endian ELF file");
-		goto cleanup;
-	}
-	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
-		ret = elf_fail(err, errlen, "not an executable (ELF type %u)", eh.e_type);
-		goto cleanup;
-	}
-	ef->type = eh.e_type;
-	ef->machine = eh.e_machine;
-
-	ret = elf_read_phdrs(ef, &eh, err, errlen);
-	if (ret)
-		goto cleanup;
-	ret = elf_read_shdrs(ef, &eh, err, errlen);
+	ef->mapped = true;
+	ret = elf_parse(ef, err, errlen);
 
 cleanup:
 	close(fd);
-	if (ret) {
-		free(ef->loads);
-		if (map != MAP_FAILED)
-			munmap(map, st.st_size);
-		memset(ef, 0, sizeof(*ef));
-	}
+	if (ret)
+		elf_close(ef);
+	return ret;
+}
+
+int elf_open_mem(const void *data, size_t len, struct elf_file *ef,
+		 char *err, size_t errlen)
+{
+	int ret;
+
+	memset(ef, 0, sizeof(*ef));
+	ef->file.data = data;
+	ef->file.len = len;
+	ret = elf_parse(ef, err, errlen);
+	if (ret)
+		elf_close(ef);
 	return ret;
 }
 
@@ -196,7 +207,7 @@ void elf_close(struct elf_file *ef)
 	if (!ef)
 		return;
 	free(ef->loads);
-	if (ef->file.data)
+	if (ef->mapped)
 		munmap((void *)ef->file.data, ef->file.len);
 	memset(ef, 0, sizeof(*ef));
 }

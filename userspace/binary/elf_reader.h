@@ -132,7 +132,8 @@ struct elf_segment {
 };
 
 struct elf_file {
-	struct span file;	/* the whole mapping */
+	struct span file;	/* the whole file */
+	bool mapped;		/* file is our mapping (elf_open), else borrowed */
 	uint16_t type;		/* ET_EXEC, ET_DYN */
 	uint16_t machine;
 	/* PT_LOAD segments, copied out of the file (checked once) */
@@ -152,6 +153,9 @@ struct elf_file {
  * Does not check e_machine: the caller decides what it accepts.
  */
 int elf_open(const char *path, struct elf_file *ef, char *err, size_t errlen);
+/* The same over len bytes at data, which must outlive ef (no -errno). */
+int elf_open_mem(const void *data, size_t len, struct elf_file *ef,
+		 char *err, size_t errlen);
 void elf_close(struct elf_file *ef);
 
 /*

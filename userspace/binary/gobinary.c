@@ -259,31 +259,24 @@ static const char *printed_name(const struct gobin *bin, int32_t nameoff)
 	return name;
 }
 
-int gobin_open(const char *path, struct gobin **out, char *err, size_t errlen)
+/* Everything after the ELF file is open; name is for messages. */
+static int gobin_index(struct gobin *bin, const char *name, int ret, char *msg,
+		       size_t msglen, char *err, size_t errlen)
 {
-	struct gobin *bin;
-	char msg[256] = "";
-	int minor, ret;
+	int minor;
 
-	*out = NULL;
-	bin = calloc(1, sizeof(*bin));
-	if (!bin) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	ret = elf_open(path, &bin->elf, msg, sizeof(msg));
 	if (ret)
 		goto cleanup;
 	if (bin->elf.machine != EM_X86_64) {
-		snprintf(msg, sizeof(msg), "not an x86-64 binary (ELF machine %u)",
+		snprintf(msg, msglen, "not an x86-64 binary (ELF machine %u)",
 			 bin->elf.machine);
 		ret = -ENOEXEC;
 		goto cleanup;
 	}
-	ret = buildinfo_read(&bin->elf, &bin->bi, msg, sizeof(msg));
+	ret = buildinfo_read(&bin->elf, &bin->bi, msg, msglen);
 	if (ret)
 		goto cleanup;
-	ret = pclntab_open(&bin->elf, bin->bi.minor, &bin->tab, msg, sizeof(msg));
+	ret = pclntab_open(&bin->elf, bin->bi.minor, &bin->tab, msg, msglen);
 	if (ret)
 		goto cleanup;
 	ret = build_name_index(bin);
@@ -300,8 +293,50 @@ int gobin_open(const char *path, struct gobin **out, char *err, size_t errlen)
 cleanup:
 	if (ret) {
 		if (ret == -ENOMEM && !msg[0])
-			snprintf(msg, sizeof(msg), "out of memory");
-		snprintf(err, errlen, "%s: %s", path, msg);
+			snprintf(msg, msglen, "out of memory");
+		snprintf(err, errlen, "%s: %s", name, msg);
+	}
+	return ret;
+}
+
+int gobin_open(const char *path, struct gobin **out, char *err, size_t errlen)
+{
+	struct gobin *bin;
+	char msg[256] = "";
+	int ret;
+
+	*out = NULL;
+	bin = calloc(1, sizeof(*bin));
+	if (!bin) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	ret = elf_open(path, &bin->elf, msg, sizeof(msg));
+	ret = gobin_index(bin, path, ret, msg, sizeof(msg), err, errlen);
+	if (ret) {
+		gobin_close(bin);
+		return ret;
+	}
+	*out = bin;
+	return 0;
+}
+
+int gobin_open_mem(const void *data, size_t len, const char *name, struct gobin **out,
+		   char *err, size_t errlen)
+{
+	struct gobin *bin;
+	char msg[256] = "";
+	int ret;
+
+	*out = NULL;
+	bin = calloc(1, sizeof(*bin));
+	if (!bin) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	ret = elf_open_mem(data, len, &bin->elf, msg, sizeof(msg));
+	ret = gobin_index(bin, name, ret, msg, sizeof(msg), err, errlen);
+	if (ret) {
 		gobin_close(bin);
 		return ret;
 	}

@@ -54,6 +54,10 @@ struct gobin_frame {
  * not amd64, not a Go binary, corrupt or truncated tables).
  */
 int gobin_open(const char *path, struct gobin **out, char *err, size_t errlen);
+/* The same over len bytes at data (kept until gobin_close; frames and names
+ * point into them); name stands for the file in messages. */
+int gobin_open_mem(const void *data, size_t len, const char *name, struct gobin **out,
+		   char *err, size_t errlen);
 void gobin_close(struct gobin *bin);
 
 /* Go version exactly as `go version -m` prints it ("go1.21.13"), or NULL. */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,22 @@ int launch_resolve(const char *command, char **path)
 	return ret;
 }
 
+/* The signals the tracer catches, and whether each was ignored when it
+ * started (launch_save_signals). */
+static const int saved_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define NSAVED (sizeof(saved_sigs) / sizeof(saved_sigs[0]))
+static bool saved_ignored[NSAVED];
+
+void launch_save_signals(void)
+{
+	for (size_t i = 0; i < NSAVED; i++) {
+		struct sigaction old;
+
+		saved_ignored[i] = !sigaction(saved_sigs[i], NULL, &old) &&
+				   old.sa_handler == SIG_IGN;
+	}
+}
+
 int launch_held(const char *path, char *const argv[], struct launched *l)
 {
 	int go[2], err[2];
@@ -92,8 +109,11 @@ int launch_held(const char *path, char *const argv[], struct launched *l)
 
 		close(go[1]);
 		close(err[0]);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
+		/* The dispositions gomemtrace started with: a signal ignored
+		 * then (nohup, a background job) stays ignored in the command,
+		 * as untraced; the tracer's own handlers end at exec. */
+		for (size_t i = 0; i < NSAVED; i++)
+			signal(saved_sigs[i], saved_ignored[i] ? SIG_IGN : SIG_DFL);
 		/* EOF: the tracer gave up before attaching. */
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);

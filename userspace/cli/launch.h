@@ -16,6 +16,11 @@ struct launched {
 int launch_resolve(const char *command, char **path);
 /* Forks a child that waits, then execs path with argv (environment
  * inherited). */
+/* Records which of SIGINT, SIGTERM, SIGHUP and SIGQUIT were ignored when
+ * gomemtrace started, so that a launched command gets them back as it
+ * would untraced. Call before installing the tracer's own handlers. */
+void launch_save_signals(void);
+
 int launch_held(const char *path, char *const argv[], struct launched *l);
 /* Lets the child exec; returns 0 once it did, or the exec's -errno. */
 int launch_release(struct launched *l);

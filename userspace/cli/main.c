@@ -220,20 +220,26 @@ static void on_signal(int sig)
 
 /*
  * Ctrl-C, SIGTERM, a closed terminal (SIGHUP) and Ctrl-\ (SIGQUIT) end the
- * trace the normal way: detach, drain, write everything. A signal already
- * ignored when we start (nohup, a background job) stays ignored, for us and
- * for a launched child, which inherits it as it would untraced.
+ * trace the normal way: detach, drain, write everything. Also when the shell
+ * started us with SIGINT or SIGQUIT ignored (a background job), as bcc's and
+ * bpftrace's tools do: `gomemtrace ... & kill -INT $!` stops the trace. A
+ * SIGHUP ignored at the start (nohup) stays ignored: that is what nohup
+ * asks. A launched command gets back the dispositions we started with
+ * (launch_save_signals).
  */
 static int catch_stop_signals(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART }, old;
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 
 	sigemptyset(&sa.sa_mask);
+	launch_save_signals();
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
 		if (sigaction(sigs[i], NULL, &old))
 			return -errno;
-		if (old.sa_handler == SIG_IGN)
+		if (sigs[i] == SIGHUP && old.sa_handler == SIG_IGN)
 			continue;
 		if (sigaction(sigs[i], &sa, NULL))
 			return -errno;

@@ -114,10 +114,12 @@ FUZZ_SECONDS ?= 120
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 # clang, unlike gcc, warns of designated initializers that leave fields out
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
-	       -Wno-missing-field-initializers -D_GNU_SOURCE -MMD -MP -Iuserspace \
+	       -Wno-missing-field-initializers -D_GNU_SOURCE -MMD -MP -Iuserspace -Ibpf \
 	       $(FUZZ_SAN)
 FUZZ_PARSERS := binary/elf_reader binary/pclntab binary/buildinfo binary/dwarf_layout \
-		binary/gobinary binary/gotype aggregate/symbolize binary/prologue
+		binary/gobinary binary/gotype aggregate/symbolize binary/prologue \
+		binary/go_layouts target/runtime_state target/target_mem target/target_maps \
+		probes/probe_plan aggregate/sizeclass
 FUZZ_LIB_OBJS := $(patsubst %,$(FUZZ_OUTPUT)/userspace/%.o,$(FUZZ_PARSERS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUTPUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
 

@@ -351,3 +351,21 @@ void output_set_abort(struct output_set *s)
 	}
 	s->tmp_fd = -1;
 }
+
+int output_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t done = write(fd, c, n);
+
+		if (done < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		c += done;
+		n -= (size_t)done;
+	}
+	return 0;
+}

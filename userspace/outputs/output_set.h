@@ -18,6 +18,10 @@
  * temporary directory can be made in it. Returns an O_CLOEXEC directory fd,
  * or a negative errno with a one-line reason (which names path) in err.
  */
+/* Writes all n bytes of p to fd, again after a short write or EINTR.
+ * Returns 0 or a negative errno (-ENOSPC for a full disk). */
+int output_write_all(int fd, const void *p, size_t n);
+
 int output_dir_open(const char *path, char *err, size_t errlen);
 
 struct output_set {

@@ -20,6 +20,7 @@
 #define ZLIB_CONST	/* next_in points to const bytes */
 #include <zlib.h>
 
+#include "outputs/output_set.h"
 #include "outputs/pprof.h"
 
 /* Field numbers of github.com/google/pprof proto/profile.proto. */
@@ -931,23 +932,6 @@ cleanup:
 #define DEFLATE_IN_CHUNK (1u << 20)
 #define DEFLATE_OUT_CHUNK (1u << 16)
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t done;
-
-	while (n) {
-		done = write(fd, p, n);
-		if (done < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += done;
-		n -= (size_t)done;
-	}
-	return 0;
-}
-
 static int zlib_errno(int zerr)
 {
 	return zerr == Z_MEM_ERROR ? -ENOMEM : -EIO;
@@ -968,7 +952,7 @@ static int deflate_to_fd(z_stream *zs, int fd, int flush, uint8_t *out)
 		/* Z_BUF_ERROR only says no progress was possible: not fatal. */
 		if (zerr != Z_OK && zerr != Z_STREAM_END && zerr != Z_BUF_ERROR)
 			return zlib_errno(zerr);
-		err = write_all(fd, out, DEFLATE_OUT_CHUNK - zs->avail_out);
+		err = output_write_all(fd, out, DEFLATE_OUT_CHUNK - zs->avail_out);
 		if (err)
 			return err;
 		if (flush == Z_FINISH ? zerr == Z_STREAM_END

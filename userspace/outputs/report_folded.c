@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "outputs/output_set.h"
 #include "outputs/report.h"
 
 struct folded {
@@ -66,22 +67,6 @@ static int by_stack(const void *a, const void *b)
 	return strcmp(((const struct folded *)a)->stack, ((const struct folded *)b)->stack);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t done = write(fd, p, n);
-
-		if (done < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += done;
-		n -= (size_t)done;
-	}
-	return 0;
-}
-
 static int write_folded(const struct report *r, const struct stack_table *t, bool alloc, int fd)
 {
 	struct folded *v = calloc(t->len ? t->len : 1, sizeof(*v));
@@ -121,7 +106,7 @@ static int write_folded(const struct report *r, const struct stack_table *t, boo
 		fprintf(f, "%s %llu\n", v[i].stack, (unsigned long long)v[i].value);
 	ret = fclose(f) ? -ENOMEM : 0;
 	if (!ret)
-		ret = write_all(fd, out, outlen);
+		ret = output_write_all(fd, out, outlen);
 cleanup:
 	for (size_t i = 0; i < n; i++)
 		free(v[i].stack);

@@ -15,4 +15,8 @@ echo
 echo "+ go tool pprof -top -nodecount=10 $out/heap.pb.gz"
 "$goroot/bin/go" tool pprof -top -nodecount=10 "$out/heap.pb.gz" 2>/dev/null
 echo
-echo "Outputs: $out/report.json, $out/heap.pb.gz"
+echo "+ go tool pprof -tags $out/heap.pb.gz   (bytes by allocated type)"
+"$goroot/bin/go" tool pprof -tags "$out/heap.pb.gz" 2>/dev/null | head -12
+echo
+echo "Outputs: $out/report.json, $out/heap.pb.gz, $out/stack.pb.gz, $out/heap.folded," \
+	"$out/stack.folded"

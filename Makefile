@@ -119,7 +119,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
 FUZZ_PARSERS := binary/elf_reader binary/pclntab binary/buildinfo binary/dwarf_layout \
 		binary/gobinary binary/gotype aggregate/symbolize binary/prologue \
 		binary/go_layouts target/runtime_state target/target_mem target/target_maps \
-		probes/probe_plan aggregate/sizeclass
+		binary/gocode aggregate/sizeclass
 FUZZ_LIB_OBJS := $(patsubst %,$(FUZZ_OUTPUT)/userspace/%.o,$(FUZZ_PARSERS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUTPUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
 

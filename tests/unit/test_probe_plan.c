@@ -17,6 +17,7 @@
 #include "check.h"
 #include "binary/go_layouts.h"
 #include "binary/gobinary.h"
+#include "binary/gocode.h"
 #include "probes/memtrace_types.h"
 #include "probes/probe_plan.h"
 
@@ -104,7 +105,7 @@ static void check_binary(const char *dir, const char *version, const char *varia
 		      probe_placement_name(p->placement), insn ? insn[0] : 0);
 	}
 
-	ret = probe_plan_find_work_cycles(bin, &code);
+	ret = gocode_find_work_cycles(bin, &code);
 	snprintf(name, sizeof(name), "%s %s: work.cycles found in gcStart's code", version,
 		 variant);
 	CHECK(!ret && code == plan.work_cycles_addr, name, "ret %d code 0x%llx plan 0x%llx", ret,

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "probes/memtrace_types.h"
+#include "binary/gocode.h"
 #include "probes/probe_plan.h"
 #include "binary/prologue.h"
 
@@ -83,14 +84,13 @@ static int morestack_branch(const struct gobin *bin, const struct gobin_func *fn
 
 	for (size_t i = 0; code && i + 7 <= len; i++) {
 		struct gobin_func callee;
-		int32_t rel;
+		uint64_t target;
 
 		if (code[i] != 0x75 || code[i + 1] != 0x0a || code[i + 2] != 0xe8)
 			continue;
-		memcpy(&rel, code + i + 3, sizeof(rel));
+		target = gocode_rel32_target(code, fn->entry, i + 3, i + 7);
 		/* The Go function and its ABI0 wrapper share the name. */
-		if (!gobin_func_at(bin, fn->entry + i + 7 + (int64_t)rel, &callee) &&
-		    callee.entry == fn->entry + i + 7 + (int64_t)rel &&
+		if (!gobin_func_at(bin, target, &callee) && callee.entry == target &&
 		    !strcmp(callee.name, "runtime.badmorestackg0")) {
 			*off = i;
 			return 0;
@@ -238,13 +238,11 @@ static const struct probe_point *calls_other_alloc(const struct gobin *bin,
 	if (!code)
 		return NULL;
 	for (uint64_t i = 0; i + 5 <= len; i++) {
-		int32_t rel;
 		uint64_t target;
 
 		if (code[i] != 0xe8)
 			continue;
-		memcpy(&rel, code + i + 1, sizeof(rel));
-		target = fn.entry + i + 5 + (int64_t)rel;
+		target = gocode_rel32_target(code, fn.entry, i + 1, i + 5);
 		for (int j = 0; j < plan->n; j++) {
 			const struct probe_point *to = &plan->points[j];
 
@@ -253,53 +251,6 @@ static const struct probe_point *calls_other_alloc(const struct gobin *bin,
 		}
 	}
 	return NULL;
-}
-
-/*
- * work.cycles without symbols (stripped binaries): gcStart increments it just
- * before calling startCycle, by `INCL work+cycles(%rip)` (ff 05 rel32, Go
- * 1.19-1.20) or by `LEAQ work+cycles(%rip), CX` (48 8d 0d rel32) and a
- * LOCK XADDL through CX (1.21+). The last such instruction in the 64 bytes
- * before the call gives the address. Unstripped binaries check this against
- * the symbol (tests/unit/test_probe_plan.c).
- */
-int probe_plan_find_work_cycles(const struct gobin *bin, uint64_t *addr)
-{
-	struct gobin_func gc_start, start_cycle;
-	const uint8_t *code;
-	uint64_t len, found = 0;
-
-	if (gobin_find_func(bin, "runtime.gcStart", &gc_start) ||
-	    gobin_find_func(bin, "runtime.(*gcControllerState).startCycle", &start_cycle))
-		return -ENOENT;
-	len = gc_start.end - gc_start.entry;
-	code = gobin_read(bin, gc_start.entry, len);
-	if (!code)
-		return -ENOENT;
-	for (uint64_t call = 0; call + 5 <= len; call++) {
-		int32_t rel;
-
-		if (code[call] != 0xe8)
-			continue;
-		memcpy(&rel, code + call + 1, sizeof(rel));
-		if (gc_start.entry + call + 5 + (int64_t)rel != start_cycle.entry)
-			continue;
-		for (uint64_t i = call > 64 ? call - 64 : 0; i + 6 <= call; i++) {
-			if (code[i] == 0xff && code[i + 1] == 0x05) {
-				memcpy(&rel, code + i + 2, sizeof(rel));
-				found = gc_start.entry + i + 6 + (int64_t)rel;
-			} else if (i + 7 <= call && code[i] == 0x48 && code[i + 1] == 0x8d &&
-				   code[i + 2] == 0x0d) {
-				memcpy(&rel, code + i + 3, sizeof(rel));
-				found = gc_start.entry + i + 7 + (int64_t)rel;
-			}
-		}
-		break;
-	}
-	if (!found)
-		return -ENOENT;
-	*addr = found;
-	return 0;
 }
 
 int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
@@ -383,7 +334,7 @@ int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
 	/* Globals from the code that uses them (independent of the layout),
 	 * or from ELF symbols. Without either, cycle numbers stay unknown (0)
 	 * and cycles still pair up. */
-	if (!probe_plan_find_work_cycles(bin, &addr))
+	if (!gocode_find_work_cycles(bin, &addr))
 		plan->work_cycles_addr = addr;
 	else if (!gobin_symbol_addr(bin, "runtime.work", &addr))
 		plan->work_cycles_addr = addr + layout->work_cycles;

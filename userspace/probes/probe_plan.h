@@ -62,8 +62,5 @@ bool probe_placement_emulated(uint8_t placement);
 int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
 		     struct probe_plan *plan, char *err, size_t errlen);
 
-/* The address of runtime.work.cycles found from gcStart's code alone, for
- * binaries without symbols. */
-int probe_plan_find_work_cycles(const struct gobin *bin, uint64_t *addr);
 
 #endif

@@ -11,8 +11,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "probes/probe_plan.h"
 #include "target/runtime_state.h"
+#include "binary/gocode.h"
 #include "aggregate/sizeclass.h"
 #include "target/target_maps.h"
 #include "target/target_mem.h"
@@ -168,14 +168,6 @@ static bool heap_goal_known(int minor)
 
 /* The target of a RIP-relative operand whose rel32 is at code[at], the
  * instruction ending at code[end]. */
-static uint64_t rip_target(const uint8_t *code, uint64_t entry, uint64_t at, uint64_t end)
-{
-	int32_t rel;
-
-	memcpy(&rel, code + at, sizeof(rel));
-	return entry + end + (int64_t)rel;
-}
-
 /*
  * runtime.memstats from gcMarkTermination (go1.19-1.27):
  *   INCL memstats+numgc(%rip)                  ff 05 rel32
@@ -202,11 +194,11 @@ int runtime_state_find_memstats(const struct gobin *bin, const struct go_layout 
 
 		if (code[i] != 0xff || code[i + 1] != 0x05)
 			continue;
-		base = rip_target(code, fn.entry, i + 2, i + 6) - l->memstats_numgc;
+		base = gocode_rel32_target(code, fn.entry, i + 2, i + 6) - l->memstats_numgc;
 		for (uint64_t j = 0; j + 8 <= len; j++) {
 			if (code[j] != 0xf2 || code[j + 1] != 0x0f || code[j + 2] != 0x11 ||
 			    code[j + 3] != 0x05 ||
-			    rip_target(code, fn.entry, j + 4, j + 8) !=
+			    gocode_rel32_target(code, fn.entry, j + 4, j + 8) !=
 			    base + l->memstats_gc_cpu_fraction)
 				continue;
 			if (found && found != base)
@@ -228,27 +220,15 @@ int runtime_state_find_memstats(const struct gobin *bin, const struct go_layout 
  */
 int runtime_state_find_gc_controller(const struct gobin *bin, uint64_t *addr)
 {
-	struct gobin_func gc_start, start_cycle;
-	const uint8_t *code;
-	uint64_t len, found = 0;
+	struct gocode_call c;
+	uint64_t found = 0;
 
-	if (gobin_find_func(bin, "runtime.gcStart", &gc_start) ||
-	    gobin_find_func(bin, "runtime.(*gcControllerState).startCycle", &start_cycle) ||
-	    gc_start.end <= gc_start.entry)
+	if (gocode_call_site(bin, "runtime.gcStart", "runtime.(*gcControllerState).startCycle",
+			     &c))
 		return -ENOENT;
-	len = gc_start.end - gc_start.entry;
-	code = gobin_read(bin, gc_start.entry, len);
-	if (!code)
-		return -ENOENT;
-	for (uint64_t call = 0; call + 5 <= len; call++) {
-		if (code[call] != 0xe8 ||
-		    rip_target(code, gc_start.entry, call + 1, call + 5) != start_cycle.entry)
-			continue;
-		for (uint64_t i = call > 64 ? call - 64 : 0; i + 7 <= call; i++)
-			if (code[i] == 0x48 && code[i + 1] == 0x8d && code[i + 2] == 0x05)
-				found = rip_target(code, gc_start.entry, i + 3, i + 7);
-		break;
-	}
+	for (uint64_t i = c.call > 64 ? c.call - 64 : 0; i + 7 <= c.call; i++)
+		if (c.code[i] == 0x48 && c.code[i + 1] == 0x8d && c.code[i + 2] == 0x05)
+			found = gocode_rel32_target(c.code, c.entry, i + 3, i + 7);
 	if (!found)
 		return -ENOENT;
 	*addr = found;
@@ -270,7 +250,7 @@ int runtime_state_locate(const struct gobin *bin, const struct go_layout *layout
 	if (!gobin_symbol_addr(bin, "runtime.work", &addr))
 		out->work = addr;
 	else if (go_layout_has(layout->work_cycles) &&
-		 !probe_plan_find_work_cycles(bin, &addr) && addr > layout->work_cycles)
+		 !gocode_find_work_cycles(bin, &addr) && addr > layout->work_cycles)
 		out->work = addr - layout->work_cycles;
 	return 0;
 }

@@ -93,7 +93,7 @@ struct runtime_state {
  * rel32(%rip), checked by its MOVSD store to memstats.gc_cpu_fraction) and
  * from gcStart's `LEAQ gcController(%rip), AX` before it calls
  * (*gcControllerState).startCycle, and runtime.work from work.cycles
- * (probe_plan_find_work_cycles). Fields stay 0 when not found. Returns 0.
+ * (gocode_find_work_cycles). Fields stay 0 when not found. Returns 0.
  */
 int runtime_state_locate(const struct gobin *bin, const struct go_layout *layout,
 			 struct runtime_addrs *out);

@@ -96,7 +96,7 @@ struct field_spec {
 #define ANY(f, in, path) \
 	{ #f, OFF(f), { { in, path } }, 1, 0, OFF(f##_size), false }
 /* Fields of any width (ANY, work_cycles): each has a <name>_size member. */
-#define ANY_WIDTH_FIELDS 4
+#define ANY_WIDTH_FIELDS 5
 
 /* In the order of struct go_layout and of dump/main.go's table. */
 static const struct field_spec field_specs[] = {
@@ -110,6 +110,9 @@ static const struct field_spec field_specs[] = {
 	ONE(p_mcache, W_P, "mcache", 8),
 	ONE(mcache_next_sample, W_MCACHE, "nextSample", 8),
 	ONE(mspan_elemsize, W_MSPAN, "elemsize", 8),
+	ANY(mcache_alloc, W_MCACHE, "alloc"),
+	ONE(mspan_alloc_count, W_MSPAN, "allocCount", 2),
+	ONE(mspan_alloc_count_before_cache, W_MSPAN, "allocCountBeforeCache", 2),
 	{ "type_size", OFF(type_size),
 	  { { W_ABI_TYPE, "Size_" }, { W_RT_TYPE, "size" } }, 2, 8, 0, false },
 	{ "type_ptrdata", OFF(type_ptrdata),
@@ -167,7 +170,8 @@ static const struct go_layout_field layout_fields[] = {
 	FIELD(g_stack_lo), FIELD(g_stack_hi), FIELD(g_stackguard0), FIELD(g_m),
 	FIELD(g_goid),
 	FIELD(m_procid), FIELD(m_p), FIELD(p_mcache), FIELD(mcache_next_sample),
-	FIELD(mspan_elemsize),
+	FIELD(mspan_elemsize), FIELD(mcache_alloc), FIELD(mcache_alloc_size),
+	FIELD(mspan_alloc_count), FIELD(mspan_alloc_count_before_cache),
 	FIELD(type_size), FIELD(type_ptrdata), FIELD(type_tflag), FIELD(type_str),
 	FIELD(work_cycles), FIELD(work_cycles_size), FIELD(work_size),
 	FIELD(work_cpu_stats_gc_total), FIELD(work_cpu_stats_total),

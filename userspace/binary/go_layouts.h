@@ -37,6 +37,10 @@ struct go_layout {
 	uint32_t p_mcache;			/* *mcache */
 	uint32_t mcache_next_sample;		/* uintptr (<= 1.23), int64 */
 	uint32_t mspan_elemsize;		/* uintptr */
+	uint32_t mcache_alloc;			/* [numSpanClasses]*mspan */
+	uint32_t mcache_alloc_size;
+	uint32_t mspan_alloc_count;		/* uint16 */
+	uint32_t mspan_alloc_count_before_cache; /* uint16 */
 
 	/* runtime._type (<= 1.20), internal/abi.Type (>= 1.21) */
 	uint32_t type_size;			/* size / Size_, uintptr */

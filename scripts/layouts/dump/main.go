@@ -111,6 +111,11 @@ var layout = []group{
 		one("mspan_elemsize", mspan, "elemsize", 8),
 	}},
 	{fields: []fieldSpec{
+		one("mcache_alloc", mcache, "alloc", 0),
+		one("mspan_alloc_count", mspan, "allocCount", 2),
+		one("mspan_alloc_count_before_cache", mspan, "allocCountBeforeCache", 2),
+	}},
+	{fields: []fieldSpec{
 		{cname: "type_size", width: 8, cands: []candidate{
 			{abiTyp, "Size_"}, {rtTyp, "size"}}},
 		{cname: "type_ptrdata", width: 8, cands: []candidate{

@@ -28,11 +28,13 @@
 
 #include "aggregate/aggregate.h"
 #include "aggregate/alloc_types.h"
+#include "aggregate/sampled.h"
 #include "binary/dwarf_layout.h"
 #include "probes/events.h"
 #include "binary/go_layouts.h"
 #include "binary/gobinary.h"
 #include "cli/launch.h"
+#include "probes/budget.h"
 #include "probes/memtrace.h"
 #include "outputs/output_set.h"
 #include "probes/probe_plan.h"
@@ -42,6 +44,15 @@
 #include "probes/target_code.h"
 
 #define EXIT_BAD_INPUT 2
+/* The default mode's periods: the budget's check, and reads of the
+ * runtime's counters. */
+#define BUDGET_TICK_NS 20000000ULL
+#define READ_TICK_NS 100000000ULL
+/* A trap's cost when it cannot be measured (this machine: ~0.5 us). */
+#define FALLBACK_TRAP_NS 600
+/* The probes the overhead budget may take off: the frequent ones. */
+#define BUDGETED_ROLES ((1u << PROBE_REFILL) | (1u << PROBE_LARGE) | \
+			(1u << PROBE_MORESTACK) | (1u << PROBE_COPYSTACK))
 #define DEFAULT_MAX_STACKS 65536	/* per table: ~20 MiB of stacks at most */
 
 static struct env {
@@ -55,9 +66,11 @@ static struct env {
 	int top;
 	uint32_t stack_storage;
 	size_t max_stacks;
+	double budget;		/* fraction of the target's CPU */
 	char **command;
 } env = {
-	.mode = "exact",
+	.mode = "default",
+	.budget = 0.01,
 	.top = 10,
 	.max_stacks = DEFAULT_MAX_STACKS,
 };
@@ -81,7 +94,7 @@ static const char doc[] =
 
 #define OPT_REPAIR 1000
 
-enum { OPT_STACK_STORAGE = 0x100, OPT_MAX_STACKS };
+enum { OPT_STACK_STORAGE = 0x100, OPT_MAX_STACKS, OPT_BUDGET };
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0,
@@ -93,7 +106,14 @@ static const struct argp_option opts[] = {
 	  "Write report.json, heap.pb.gz, stack.pb.gz, heap.folded and stack.folded "
 	  "into DIR (created if missing)", 0 },
 	{ "mode", 'm', "MODE", 0,
-	  "exact: every allocation, with its stack (default)", 0 },
+	  "default: the runtime's own counters and heap profile, or samples (one "
+	  "probe hit per span refill and per large allocation) within "
+	  "--overhead-budget; exact: every allocation with its stack, at ~1 us each "
+	  "(for short windows)", 0 },
+	{ "overhead-budget", OPT_BUDGET, "PERCENT", 0,
+	  "Default mode: keep the probes' cost under PERCENT of the target's own CPU "
+	  "time (default 1), taking the frequent probes off for a while when over; "
+	  "100: never", 0 },
 	{ "top", 't', "N", 0, "Sites and cycles listed in the text report (default 10)", 0 },
 	{ "max-stacks", OPT_MAX_STACKS, "N", 0,
 	  "Distinct stacks kept per table (default 65536): bounds the tracer's "
@@ -157,9 +177,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.output_dir = arg;
 		break;
 	case 'm':
-		if (strcmp(arg, "exact"))
-			die_input("unknown mode: '%s' (modes: exact)", arg);
+		if (strcmp(arg, "exact") && strcmp(arg, "default"))
+			die_input("unknown mode: '%s' (modes: default, exact)", arg);
 		env.mode = arg;
+		break;
+	case OPT_BUDGET:
+		errno = 0;
+		env.budget = strtod(arg, &end) / 100;
+		if (errno || end == arg || *end || !(env.budget > 0) || env.budget > 1)
+			die_input("invalid --overhead-budget: '%s' (a percentage, > 0 and <= 100)",
+				  arg);
 		break;
 	case OPT_MAX_STACKS:
 		env.max_stacks = parse_long(arg, "--max-stacks", 16, 1L << 26);
@@ -531,6 +558,89 @@ static int repair(const struct probe_plan *plan, const struct go_layout *layout)
 	return 0;
 }
 
+/* Every probe point of either mode, for --repair. */
+static int plan_all_points(const struct gobin *bin, const struct go_layout *layout,
+			   struct probe_plan *plan, char *err, size_t errlen)
+{
+	static struct probe_plan sampled;
+	int ret = probe_plan_build_alloc(bin, layout, PLAN_ALLOC_EXACT, plan, err, errlen);
+
+	if (ret || probe_plan_build_alloc(bin, layout, PLAN_ALLOC_SAMPLED, &sampled, err, errlen))
+		return ret;
+	for (int i = 0; i < sampled.n && plan->n < MAX_PROBES; i++)
+		if (sampled.points[i].role == PROBE_REFILL || sampled.points[i].role == PROBE_LARGE)
+			plan->points[plan->n++] = sampled.points[i];
+	return 0;
+}
+
+static void set_sources(struct report *r, bool exact, bool sampled, const struct budget *b)
+{
+	struct report_sources *s = &r->sources;
+
+	s->gc_cycles = "probes";
+	s->heap = "runtime counters";
+	s->stack_growth = !exact && b->pauses ? "probes (off while over the overhead budget)"
+					      : "probes";
+	if (exact) {
+		s->alloc_totals = s->alloc_sites = "exact probes";
+	} else if (sampled) {
+		s->alloc_totals = "runtime counters";
+		s->alloc_sites = "sampled probes";
+	}
+}
+
+/*
+ * The default mode's samples scaled to what the runtime counted between the
+ * trace's start (zero for a launched target) and the last read of its
+ * counters: the stop, or else (the target exited) the last periodic read,
+ * whose later samples are dropped and counted.
+ */
+static int scale_samples(struct report *r, struct aggregate *agg,
+			 const struct runtime_state *last, const struct budget *b)
+{
+	static const struct runtime_state zero;
+	const struct runtime_state *from = NULL, *to = NULL;
+	struct report_sampling *s = &r->sampling;
+	struct sampled_truth truth = {};
+	int ret;
+
+	s->present = true;
+	s->budget = b->fraction;
+	s->trap_ns = b->trap_ns;
+	s->target_cpu_ns = b->target_ns;
+	s->cost_ns = b->cost_ns;
+	s->probe_hits = b->hits;
+	s->pauses = b->pauses;
+	s->paused_ns = b->paused_ns;
+	s->error = b->error;
+	if (!r->runtime.stop_err && r->runtime.stop.have_memstats) {
+		to = &r->runtime.stop;
+		ret = aggregate_commit_samples(agg);
+		if (ret)
+			return ret;
+	} else {
+		s->discarded_hits = aggregate_discard_samples(agg);
+		if (last && last->have_memstats)
+			to = last;
+	}
+	if (r->runtime.start_err == RUNTIME_STATE_LAUNCHED)
+		from = &zero;
+	else if (!r->runtime.start_err && r->runtime.start.have_memstats)
+		from = &r->runtime.start;
+	if (!from || !to || !to->allocs.have_bytes ||
+	    (from != &zero && !from->allocs.have_bytes)) {
+		r->sources.alloc_totals = "sampled probes";
+		return sampled_scale(agg, NULL, &s->result);
+	}
+	for (int c = 0; c < GO_NUM_SIZE_CLASSES; c++)
+		truth.small_objects[c] = to->allocs.small_by_class[c] -
+					 from->allocs.small_by_class[c];
+	truth.tiny_objects = to->allocs.tiny_alloc_count - from->allocs.tiny_alloc_count;
+	truth.large_objects = to->allocs.large_alloc_count - from->allocs.large_alloc_count;
+	truth.large_bytes = to->allocs.large_alloc_bytes - from->allocs.large_alloc_bytes;
+	return sampled_scale(agg, &truth, &s->result);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg,
@@ -546,8 +656,12 @@ int main(int argc, char **argv)
 	const struct go_layout *layout;
 	char exe[PATH_MAX], err[512];
 	char *command_path = NULL;
-	uint64_t start_ns, stop_ns, deadline_ns = 0, start_cpu_ns;
+	uint64_t start_ns, stop_ns, deadline_ns = 0, start_cpu_ns, last_tick_ns = 0, last_read_ns = 0;
 	int ret, exit_code = 1, pidfd = -1, out_fd = -1;
+	struct runtime_state last_state;
+	bool exact, sampled, have_last_state = false;
+	int64_t trap_ns = 0;
+	struct budget budget = { .stats_fd = -1 };
 
 	aggregate_init(&agg, 0);
 	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP | ARGP_IN_ORDER, NULL, NULL))
@@ -599,7 +713,14 @@ int main(int argc, char **argv)
 	if (ret)
 		die_input("%s: %s", rep.exe, err);
 	layout = choose_layout(exe, rep.exe, bin);
-	ret = probe_plan_build(bin, layout, &plan, err, sizeof(err));
+	exact = !strcmp(env.mode, "exact");
+	if (env.repair) {
+		/* Every point either mode may have used. */
+		ret = plan_all_points(bin, layout, &plan, err, sizeof(err));
+	} else {
+		ret = probe_plan_build_alloc(bin, layout, exact ? PLAN_ALLOC_EXACT :
+					     PLAN_ALLOC_SAMPLED, &plan, err, sizeof(err));
+	}
 	if (ret)
 		die_input("%s: %s", rep.exe, err);
 	if (env.verbose)
@@ -651,6 +772,16 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
+	sampled = plan.alloc == PLAN_ALLOC_SAMPLED;
+	if (!exact) {
+		/* The price of a trap here, before anything is attached. */
+		trap_ns = budget_calibrate();
+		if (trap_ns < 0 && env.verbose)
+			fprintf(stderr, "gomemtrace: cannot measure the cost of a trap (%s); "
+				"taking %d ns\n", strerror((int)-trap_ns), FALLBACK_TRAP_NS);
+		if (trap_ns < 0)
+			trap_ns = FALLBACK_TRAP_NS;
+	}
 	mopts.binary = exe;
 	mopts.pid = rep.pid;
 	/* Several sizes per stack, as a rule. */
@@ -670,6 +801,14 @@ int main(int argc, char **argv)
 	rep.runtime.start_err = env.pid ? runtime_state_snapshot(rep.pid, bin, layout,
 								 &rep.runtime.start)
 					: RUNTIME_STATE_LAUNCHED;
+	if (!exact) {
+		ret = budget_start(&budget, mt, rep.pid, env.budget, BUDGETED_ROLES,
+				   (uint64_t)trap_ns);
+		rep.sampling.bpf_stats = !ret;
+		if (ret && env.verbose)
+			fprintf(stderr, "gomemtrace: no BPF run-time statistics (%s): the "
+				"budget counts traps only\n", strerror(-ret));
+	}
 	fprintf(stderr, "Tracing pid %d (%s, %s): %d probes attached. Ctrl-C to end.\n",
 		(int)rep.pid, rep.exe, gobin_go_version(bin), memtrace_attached(mt));
 	if (env.command) {
@@ -683,7 +822,7 @@ int main(int argc, char **argv)
 	}
 
 	while (!exiting) {
-		int timeout_ms = 100;
+		int timeout_ms = exact ? 100 : 20;
 
 		if (deadline_ns) {
 			uint64_t now = clock_ns(CLOCK_MONOTONIC);
@@ -698,6 +837,25 @@ int main(int argc, char **argv)
 			fprintf(stderr, "gomemtrace: reading events: %s\n", strerror(-ret));
 			goto cleanup;
 		}
+		if (!exact && clock_ns(CLOCK_MONOTONIC) - last_tick_ns >= BUDGET_TICK_NS) {
+			last_tick_ns = clock_ns(CLOCK_MONOTONIC);
+			budget_tick(&budget, mt, last_tick_ns);
+		}
+		if (sampled && clock_ns(CLOCK_MONOTONIC) - last_read_ns >= READ_TICK_NS) {
+			struct runtime_state now;
+
+			last_read_ns = clock_ns(CLOCK_MONOTONIC);
+			/* Samples count once the runtime's counters were read
+			 * after them: what a target that exits leaves. */
+			if (memtrace_poll(mt, 0) >= 0 &&
+			    !runtime_state_snapshot(rep.pid, bin, layout, &now) &&
+			    now.have_memstats) {
+				last_state = now;
+				have_last_state = true;
+				if (aggregate_commit_samples(&agg))
+					agg.memory_failures++;
+			}
+		}
 		if (deadline_ns && clock_ns(CLOCK_MONOTONIC) >= deadline_ns)
 			break;
 		if (target_exited(child.pid, pidfd)) {
@@ -708,6 +866,8 @@ int main(int argc, char **argv)
 
 	rep.cost.tracer_cpu_ns = cpu_time_ns() - start_cpu_ns;
 	stop_ns = memtrace_end(mt);
+	if (!exact)
+		budget_finish(&budget, mt, stop_ns);
 	/* The runtime's state where recording ended, before detaching (fails
 	 * once the target exited). */
 	rep.runtime.stop_err = runtime_state_snapshot(rep.pid, bin, layout, &rep.runtime.stop);
@@ -732,6 +892,14 @@ int main(int argc, char **argv)
 	}
 	if (env.verbose)
 		fprintf(stderr, "Detached in %.1f ms\n", memtrace_detach_ns(mt) / 1e6);
+	set_sources(&rep, exact, sampled, &budget);
+	if (sampled) {
+		ret = scale_samples(&rep, &agg, have_last_state ? &last_state : NULL, &budget);
+		if (ret) {
+			fprintf(stderr, "gomemtrace: %s\n", strerror(-ret));
+			goto cleanup;
+		}
+	}
 	if (rep.code_before && !target_code_scan(rep.pid, &plan, &code_after)) {
 		rep.code_after = &code_after;
 		print_breakpoints(&plan, &code_after, "warning: after the detach");
@@ -756,7 +924,8 @@ int main(int argc, char **argv)
 
 		ret = type_namer_new(&rep.types, bin, rep.load_bias, &tl);
 	}
-	if (!ret)
+	/* Samples do not see the type (a refill is not an allocation call). */
+	if (!ret && !sampled)
 		ret = alloc_types(&agg.allocs, rep.types, &rep.alloc_types);
 	if (!ret)
 		ret = sites_alloc(&agg.allocs, rep.sym, &rep.alloc_sites);

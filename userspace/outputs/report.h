@@ -19,6 +19,7 @@
 #include "probes/memtrace_types.h"
 #include "probes/probe_plan.h"
 #include "target/runtime_state.h"
+#include "aggregate/sampled.h"
 #include "aggregate/sites.h"
 #include "aggregate/symbolize.h"
 #include "probes/target_code.h"
@@ -49,6 +50,33 @@ struct report_runtime {
 	struct runtime_state start, stop;
 };
 
+/* Where each figure came from: "exact probes", "sampled probes",
+ * "runtime heap profile", "runtime counters", "probes", or "none". */
+struct report_sources {
+	const char *alloc_totals;	/* objects and bytes allocated */
+	const char *alloc_sites;	/* allocations by site and stack */
+	const char *gc_cycles;
+	const char *stack_growth;
+	const char *heap;		/* heap live, goal, GC CPU */
+};
+
+/* The default mode's sampling and its overhead budget. */
+struct report_sampling {
+	bool present;
+	struct sampled_result result;
+	uint64_t discarded_hits;	/* samples after the last read of the
+					 * runtime's counters (the target exited) */
+	double budget;			/* fraction of the target's CPU; 0: none */
+	uint64_t trap_ns;		/* measured cost of one trap */
+	bool bpf_stats;			/* BPF run times measured by the kernel */
+	uint64_t target_cpu_ns;		/* the target's CPU while tracing */
+	uint64_t cost_ns;		/* the probes' estimated cost to it */
+	uint64_t probe_hits;
+	uint32_t pauses;		/* times the frequent probes were taken off */
+	uint64_t paused_ns;		/* for how long in all */
+	int error;			/* pausing or resuming failed (negative errno) */
+};
+
 struct report {
 	pid_t pid;
 	const char *exe;
@@ -70,6 +98,8 @@ struct report {
 	uint64_t load_bias;
 	struct report_runtime runtime;
 	const struct probe_plan *plan;
+	struct report_sources sources;
+	struct report_sampling sampling;
 	/* The target's code at the probe points before the attach and after the
 	 * detach; NULL when not read (launch mode, target gone). */
 	const struct code_scan *code_before, *code_after;

@@ -5,6 +5,7 @@
  * null where the event happened before the trace or never came.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -118,7 +119,7 @@ static void json_time(FILE *f, uint64_t ts, uint64_t start)
 		fprintf(f, "%lld", (long long)(ts - start));
 }
 
-static void write_sites(FILE *f, const struct site_list *l, bool with_line)
+static void write_sites(FILE *f, const struct site_list *l, bool with_line, bool sampled)
 {
 	for (size_t i = 0; i < l->len; i++) {
 		const struct site *s = &l->sites[i];
@@ -134,9 +135,56 @@ static void write_sites(FILE *f, const struct site_list *l, bool with_line)
 		} else {
 			fprintf(f, ", \"events\": %llu", (unsigned long long)s->count);
 		}
-		fprintf(f, ", \"bytes\": %llu}", (unsigned long long)s->bytes);
+		fprintf(f, ", \"bytes\": %llu", (unsigned long long)s->bytes);
+		/* A Poisson count's relative standard error: 1/sqrt(samples). */
+		if (sampled)
+			fprintf(f, ", \"samples\": %llu, \"relative_error\": %.4f",
+				(unsigned long long)s->samples,
+				s->samples ? 1 / sqrt((double)s->samples) : 1.0);
+		fputc('}', f);
 	}
 	fputs(l->len ? "\n    ]" : "]", f);
+}
+
+/* "sources": where each figure came from. */
+static void write_sources(FILE *f, const struct report *r)
+{
+	const struct report_sources *s = &r->sources;
+	const char *names[] = { "alloc_totals", "alloc_sites", "gc_cycles", "stack_growth",
+				"heap" };
+	const char *vals[] = { s->alloc_totals, s->alloc_sites, s->gc_cycles, s->stack_growth,
+			       s->heap };
+
+	fputs("  \"sources\": {", f);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		fprintf(f, "%s\"%s\": ", i ? ", " : "", names[i]);
+		report_json_string(f, vals[i] ? vals[i] : "none");
+	}
+	fputs("},\n", f);
+}
+
+/* "sampling": the default mode's samples, their scaling and the budget. */
+static void write_sampling(FILE *f, const struct report_sampling *s)
+{
+	if (!s->present)
+		return;
+	fprintf(f, "  \"sampling\": {\"scaled_to_runtime_counters\": %s, \"samples\": %llu,"
+		" \"sampled_objects\": %llu, \"discarded_samples\": %llu,"
+		" \"unattributed_objects\": %llu, \"unattributed_bytes\": %llu,\n"
+		"    \"overhead_budget\": %.4f, \"trap_ns\": %llu, \"bpf_stats\": %s,"
+		" \"probe_hits\": %llu, \"target_cpu_ns\": %llu, \"probe_cost_ns\": %llu,"
+		" \"overhead\": %.5f, \"pauses\": %u, \"paused_ns\": %llu, \"pause_error\": %d},\n",
+		s->result.scaled ? "true" : "false", (unsigned long long)s->result.hits,
+		(unsigned long long)s->result.sampled_objects,
+		(unsigned long long)s->discarded_hits,
+		(unsigned long long)s->result.unattributed_objects,
+		(unsigned long long)s->result.unattributed_bytes, s->budget,
+		(unsigned long long)s->trap_ns, s->bpf_stats ? "true" : "false",
+		(unsigned long long)s->probe_hits, (unsigned long long)s->target_cpu_ns,
+		(unsigned long long)s->cost_ns,
+		s->target_cpu_ns > s->cost_ns ?
+			(double)s->cost_ns / (double)(s->target_cpu_ns - s->cost_ns) : 0.0,
+		s->pauses, (unsigned long long)s->paused_ns, s->error);
 }
 
 /* "cost": probe hits, the tracer's CPU, the kernel's BPF run times when
@@ -331,12 +379,13 @@ int report_write_json(const struct report *r, int fd)
 	report_json_string(f, r->mode);
 	fprintf(f, ",\n  \"start_monotonic_ns\": %llu,\n  \"duration_ns\": %llu,\n",
 		(unsigned long long)r->start_ns, (unsigned long long)r->duration_ns);
+	write_sources(f, r);
 
 	fprintf(f, "  \"alloc\": {\"objects\": %llu, \"bytes\": %llu, \"tiny_objects\": %llu,"
 		" \"sites\": [",
 		(unsigned long long)agg->alloc_objects, (unsigned long long)agg->alloc_bytes,
 		(unsigned long long)agg->tiny_objects);
-	write_sites(f, &r->alloc_sites, true);
+	write_sites(f, &r->alloc_sites, true, r->sampling.present);
 	fputs(",\n    \"types\": [", f);
 	for (size_t i = 0; i < r->alloc_types.len; i++) {
 		const struct type_count *t = &r->alloc_types.types[i];
@@ -367,7 +416,7 @@ int report_write_json(const struct report *r, int fd)
 		" \"shrink_events\": %llu, \"sites\": [",
 		(unsigned long long)agg->growth_events, (unsigned long long)agg->growth_bytes,
 		(unsigned long long)agg->shrink_events);
-	write_sites(f, &r->growth_sites, false);
+	write_sites(f, &r->growth_sites, false, false);
 	fputs(",\n    \"log\": [", f);
 	for (size_t i = 0; i < agg->growth_log_len; i++) {
 		const struct growth_event *g = &agg->growth_log[i];
@@ -385,6 +434,7 @@ int report_write_json(const struct report *r, int fd)
 	fprintf(f, "%s], \"log_dropped\": %llu},\n", agg->growth_log_len ? "\n    " : "",
 		(unsigned long long)agg->growth_log_dropped);
 	write_cost(f, &r->cost);
+	write_sampling(f, &r->sampling);
 	fprintf(f, "  \"limits\": {\"max_stacks\": %zu, \"folded_objects\": %llu,"
 		" \"folded_events\": %llu, \"memory_failures\": %llu,"
 		" \"tracer_peak_rss_bytes\": %llu},\n",

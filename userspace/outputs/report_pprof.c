@@ -93,7 +93,7 @@ static int write_profile(const struct report *r, const struct profile_kind *k, i
 
 		if (n < 0) {
 			ret = n;
-		} else if (k->alloc_stacks) {
+		} else if (k->alloc_stacks && !r->sampling.present) {
 			type.str = type_namer_name(r->types, e->tag);
 			ret = pprof_add_sample_labels(w, ids, n, values, &type, 1);
 		} else {

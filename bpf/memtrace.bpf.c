@@ -46,6 +46,13 @@ __u32 load_bias_known = 0;
  * covers exactly [start, stop] whatever the detach costs. */
 __u32 tracing_stopped = 0;
 
+/* Set by user space while the overhead budget takes the frequent probes
+ * off: a detach takes effect only after tens of ms (the kernel waits for
+ * RCU grace periods), and until then their programs return at once. */
+__u32 sampling_paused = 0;
+
+
+
 /*
  * 4 MiB: at ~20 us per trap, two CPUs produce at most ~15 MB/s of records,
  * and the consumer is woken every 256 KiB. User space maps the buffer twice
@@ -89,6 +96,14 @@ static __always_inline void count(__u32 counter)
 
 	if (c)
 		(*c)++;
+}
+
+static __always_inline bool paused(void)
+{
+	if (!sampling_paused)
+		return false;
+	count(COUNTER_PAUSED_HITS);
+	return true;
 }
 
 /* Allocation counts cached per CPU (struct alloc_cache_slot). */
@@ -526,7 +541,7 @@ int alloc_refill(struct pt_regs *ctx)
 	struct alloc_key key = { .size = spc, .probe = ALLOC_PROBE_REFILL };
 	__u16 n = 0, before = 0;
 
-	if (!wanted() || !c || spc >= go_num_span_classes)
+	if (!wanted() || !c || spc >= go_num_span_classes || paused())
 		return 0;
 	if (restarts(ctx, cookie)) {
 		count(COUNTER_RESTARTS);
@@ -560,7 +575,7 @@ int alloc_large(struct pt_regs *ctx)
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	struct alloc_key key = { .size = ctx->bx, .probe = ALLOC_PROBE_ALLOC_LARGE };
 
-	if (!wanted() || !key.size)
+	if (!wanted() || !key.size || paused())
 		return 0;
 	if (restarts(ctx, cookie)) {
 		count(COUNTER_RESTARTS);
@@ -634,7 +649,7 @@ int morestack(struct pt_regs *ctx)
 	struct stack_chunk *c;
 	struct scratch *sc;
 
-	if (!wanted() || !g)
+	if (!wanted() || !g || paused())
 		return 0;
 	sc = scratch_get();
 	if (!sc) {
@@ -674,7 +689,7 @@ int copystack(struct pt_regs *ctx)
 	struct copystack_event e = {};
 	__u64 gp = ctx->ax;
 
-	if (!wanted() || !gp || restarts(ctx, bpf_get_attach_cookie(ctx)))
+	if (!wanted() || !gp || paused() || restarts(ctx, bpf_get_attach_cookie(ctx)))
 		return 0;
 	count(COUNTER_COPYSTACK_HITS);
 	probe_bias(ctx);

@@ -145,6 +145,7 @@ enum probe_counter {
 	COUNTER_REFILL_HITS,	/* (*mcache).refill hits: one sample each */
 	COUNTER_REFILL_EMPTY,	/* of which replaced a span nothing was allocated from */
 	COUNTER_LARGE_HITS,	/* (*mcache).allocLarge hits */
+	COUNTER_PAUSED_HITS,	/* hits of paused programs, until the detach takes effect */
 	COUNTER_MAX,
 };
 

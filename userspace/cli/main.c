@@ -47,6 +47,7 @@
 /* The default mode's periods: the budget's check, and reads of the
  * runtime's counters. */
 #define BUDGET_TICK_NS 20000000ULL
+#define BUDGET_TICK_ON_NS 2000000ULL
 #define READ_TICK_NS 100000000ULL
 /* A trap's cost when it cannot be measured (this machine: ~0.5 us). */
 #define FALLBACK_TRAP_NS 600
@@ -822,7 +823,10 @@ int main(int argc, char **argv)
 	}
 
 	while (!exiting) {
-		int timeout_ms = exact ? 100 : 20;
+		/* While the probes are on, the budget looks often: a spell
+		 * over it lasts a few ms, not a whole period. */
+		uint64_t tick_ns = budget.paused ? BUDGET_TICK_NS : BUDGET_TICK_ON_NS;
+		int timeout_ms = exact ? 100 : (int)(tick_ns / 1000000);
 
 		if (deadline_ns) {
 			uint64_t now = clock_ns(CLOCK_MONOTONIC);
@@ -837,7 +841,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "gomemtrace: reading events: %s\n", strerror(-ret));
 			goto cleanup;
 		}
-		if (!exact && clock_ns(CLOCK_MONOTONIC) - last_tick_ns >= BUDGET_TICK_NS) {
+		if (!exact && clock_ns(CLOCK_MONOTONIC) - last_tick_ns >= tick_ns) {
 			last_tick_ns = clock_ns(CLOCK_MONOTONIC);
 			budget_tick(&budget, mt, last_tick_ns);
 		}

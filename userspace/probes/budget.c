@@ -152,7 +152,7 @@ static uint64_t total_hits(struct memtrace *mt)
 	/* Every hit: those counted and those skipped. */
 	n = c[COUNTER_ALLOC_HITS] + c[COUNTER_RESTARTS] + c[COUNTER_GC_HITS] +
 	    c[COUNTER_MORESTACK_HITS] + c[COUNTER_COPYSTACK_HITS] + c[COUNTER_REFILL_HITS] +
-	    c[COUNTER_LARGE_HITS];
+	    c[COUNTER_LARGE_HITS] + c[COUNTER_PAUSED_HITS];
 	return n;
 }
 

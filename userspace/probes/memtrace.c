@@ -201,13 +201,23 @@ static int close_links(void *arg)
 /* In the helper: closes the links of job->close_roles, keeping the rest. */
 static int close_role_links(void *arg)
 {
+	static const enum probe_role hottest[] = { PROBE_REFILL, PROBE_LARGE };
 	struct attach_job *job = arg;
 	struct memtrace *mt = job->mt;
 	int kept = 0;
 
+	/* Each detach waits for the kernel: the most frequent probes first. */
+	for (size_t h = 0; h < sizeof(hottest) / sizeof(hottest[0]); h++)
+		for (int i = 0; i < mt->nlinks; i++)
+			if (mt->link_roles[i] == hottest[h] &&
+			    (job->close_roles & (1u << hottest[h]))) {
+				close(mt->link_fds[i]);
+				mt->link_fds[i] = -1;
+			}
 	for (int i = 0; i < mt->nlinks; i++) {
 		if (job->close_roles & (1u << mt->link_roles[i])) {
-			close(mt->link_fds[i]);
+			if (mt->link_fds[i] >= 0)
+				close(mt->link_fds[i]);
 			continue;
 		}
 		mt->link_fds[kept] = mt->link_fds[i];
@@ -462,6 +472,7 @@ int memtrace_pause(struct memtrace *mt, unsigned int roles)
 	roles &= ~mt->paused;
 	if (!roles || mt->stopped)
 		return 0;
+	__atomic_store_n(&mt->skel->bss->sampling_paused, 1, __ATOMIC_SEQ_CST);
 	mt->job->close_roles = roles;
 	ret = run_unkillable(close_role_links, mt->job);
 	mt->paused |= roles;
@@ -480,6 +491,8 @@ int memtrace_resume(struct memtrace *mt, unsigned int roles)
 	ret = run_unkillable(mt->multi ? attach_multi : attach_perf, mt->job);
 	if (!ret)
 		mt->paused &= ~roles;
+	if (!mt->paused)
+		__atomic_store_n(&mt->skel->bss->sampling_paused, 0, __ATOMIC_SEQ_CST);
 	return ret;
 }
 

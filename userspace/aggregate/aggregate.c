@@ -111,6 +111,7 @@ int stack_table_add_limited(struct stack_table *t, const uint64_t *frames, uint3
 	e->count = count;
 	e->bytes = bytes;
 	e->samples = 0;
+	e->inuse_count = e->inuse_bytes = 0;
 	if (index)
 		*index = t->len;
 	t->slots[s] = ++t->len;
@@ -248,6 +249,27 @@ int aggregate_alloc_estimate(struct aggregate *agg, const uint64_t *frames, uint
 			  &agg->folded_objects);
 	if (!ret && idx < agg->allocs.len)
 		agg->allocs.entries[idx].samples += samples;
+	return ret;
+}
+
+int aggregate_profile_record(struct aggregate *agg, const uint64_t *pcs, uint32_t npcs,
+			     uint64_t objects, uint64_t bytes, uint64_t inuse_objects,
+			     uint64_t inuse_bytes)
+{
+	uint64_t frames[1 + MAX_STACK_DEPTH];
+	size_t idx = SIZE_MAX;
+	int ret;
+
+	if (npcs > MAX_STACK_DEPTH)
+		npcs = MAX_STACK_DEPTH;
+	frames[0] = STACK_RECORD_PC;
+	memcpy(&frames[1], pcs, npcs * sizeof(*pcs));
+	ret = add_bounded(agg, &agg->allocs, frames, npcs + 1, 0, objects, bytes, &idx,
+			  &agg->folded_objects);
+	if (!ret && idx < agg->allocs.len) {
+		agg->allocs.entries[idx].inuse_count += inuse_objects;
+		agg->allocs.entries[idx].inuse_bytes += inuse_bytes;
+	}
 	return ret;
 }
 

@@ -24,6 +24,8 @@ struct stack_count {
 	uint64_t count;
 	uint64_t bytes;
 	uint64_t samples;	/* default mode: probe hits behind count */
+	/* Runtime heap profile (allocs only): live objects and bytes. */
+	uint64_t inuse_count, inuse_bytes;
 };
 
 /*
@@ -33,6 +35,13 @@ struct stack_count {
  * this one. Never a real PC (the zero page is never mapped).
  */
 #define STACK_FOLDED_PC 0x1
+/*
+ * The first frame of a stack that is a record of the runtime's own heap
+ * profile (a bucket's PCs, all return addresses, as runtime.MemProfile
+ * gives them): already cut and elided by the runtime, so symbolized as is
+ * (symbolizer_profile_stack). Never a real PC.
+ */
+#define STACK_RECORD_PC 0x2
 #define FOLD_FRAMES 8
 #define FOLDED_FUNCTION "[folded stacks]"
 
@@ -128,6 +137,12 @@ int aggregate_alloc(struct aggregate *agg, uint8_t probe, uint8_t flags, uint64_
  * objects allocations, at one stack: into agg->samples. 0 or -ENOMEM. */
 int aggregate_sample(struct aggregate *agg, uint8_t probe, uint64_t size,
 		     const uint64_t *frames, uint32_t nframes, uint64_t objects);
+/* One record of the runtime's heap profile, unscaled already: into
+ * agg->allocs under STACK_RECORD_PC + pcs, with its live objects and
+ * bytes; the totals are not touched. 0 or -ENOMEM. */
+int aggregate_profile_record(struct aggregate *agg, const uint64_t *pcs, uint32_t npcs,
+			     uint64_t objects, uint64_t bytes, uint64_t inuse_objects,
+			     uint64_t inuse_bytes);
 /* Moves the pending samples into agg->samples (the runtime's counters
  * were read after them). 0 or -ENOMEM. */
 int aggregate_commit_samples(struct aggregate *agg);

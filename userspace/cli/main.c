@@ -28,6 +28,7 @@
 
 #include "aggregate/aggregate.h"
 #include "aggregate/alloc_types.h"
+#include "aggregate/heap_profile.h"
 #include "aggregate/sampled.h"
 #include "binary/dwarf_layout.h"
 #include "probes/events.h"
@@ -42,6 +43,8 @@
 #include "aggregate/sites.h"
 #include "aggregate/symbolize.h"
 #include "probes/target_code.h"
+#include "target/memprof.h"
+#include "target/target_maps.h"
 
 #define EXIT_BAD_INPUT 2
 /* The default mode's periods: the budget's check, and reads of the
@@ -49,6 +52,7 @@
 #define BUDGET_TICK_NS 20000000ULL
 #define BUDGET_TICK_ON_NS 2000000ULL
 #define READ_TICK_NS 100000000ULL
+#define PROFILE_TICK_NS 250000000ULL
 /* A trap's cost when it cannot be measured (this machine: ~0.5 us). */
 #define FALLBACK_TRAP_NS 600
 /* The probes the overhead budget may take off: the frequent ones. */
@@ -68,6 +72,7 @@ static struct env {
 	uint32_t stack_storage;
 	size_t max_stacks;
 	double budget;		/* fraction of the target's CPU */
+	int64_t runtime_sampling; /* --enable-runtime-sampling: MemProfileRate */
 	char **command;
 } env = {
 	.mode = "default",
@@ -95,7 +100,10 @@ static const char doc[] =
 
 #define OPT_REPAIR 1000
 
-enum { OPT_STACK_STORAGE = 0x100, OPT_MAX_STACKS, OPT_BUDGET };
+enum { OPT_STACK_STORAGE = 0x100, OPT_MAX_STACKS, OPT_BUDGET, OPT_RUNTIME_SAMPLING };
+
+/* runtime.MemProfileRate's default, and --enable-runtime-sampling's. */
+#define GO_DEFAULT_MEM_PROFILE_RATE (512 * 1024)
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0,
@@ -115,6 +123,12 @@ static const struct argp_option opts[] = {
 	  "Default mode: keep the probes' cost under PERCENT of the target's own CPU "
 	  "time (default 1), taking the frequent probes off for a while when over; "
 	  "100: never", 0 },
+	{ "enable-runtime-sampling", OPT_RUNTIME_SAMPLING, "BYTES", OPTION_ARG_OPTIONAL,
+	  "Default mode, a program whose runtime samples nothing (built without "
+	  "runtime/pprof): WRITE its runtime.MemProfileRate (default 524288, the "
+	  "runtime's own default) so that its runtime keeps its heap profile, giving "
+	  "live bytes per site; the old value is written back when the trace ends. "
+	  "The only option that writes into the target", 0 },
 	{ "top", 't', "N", 0, "Sites and cycles listed in the text report (default 10)", 0 },
 	{ "max-stacks", OPT_MAX_STACKS, "N", 0,
 	  "Distinct stacks kept per table (default 65536): bounds the tracer's "
@@ -189,6 +203,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			die_input("invalid --overhead-budget: '%s' (a percentage, > 0 and <= 100)",
 				  arg);
 		break;
+	case OPT_RUNTIME_SAMPLING:
+		env.runtime_sampling = arg ? parse_long(arg, "--enable-runtime-sampling", 1,
+							  1L << 40)
+					   : GO_DEFAULT_MEM_PROFILE_RATE;
+		break;
 	case OPT_MAX_STACKS:
 		env.max_stacks = parse_long(arg, "--max-stacks", 16, 1L << 26);
 		break;
@@ -231,6 +250,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			die_input("nothing to trace: give -p PID or -- COMMAND (see --help)");
 		if (env.repair && !env.pid)
 			die_input("--repair needs -p PID");
+		if (env.runtime_sampling && !strcmp(env.mode, "exact"))
+			die_input("--enable-runtime-sampling is for the default mode, not "
+				  "--mode exact");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -559,6 +581,27 @@ static int repair(const struct probe_plan *plan, const struct go_layout *layout)
 	return 0;
 }
 
+/* Live bytes by site: the allocation table's in-use counts, folded into
+ * sites as the allocations are. */
+static int inuse_sites(const struct stack_table *allocs, struct symbolizer *sym,
+		       struct site_list *out)
+{
+	struct stack_table t = {};
+	int ret = 0;
+
+	for (size_t i = 0; i < allocs->len && !ret; i++) {
+		const struct stack_count *e = &allocs->entries[i];
+
+		if (e->inuse_count)
+			ret = stack_table_add_tagged(&t, e->frames, e->nframes, 0,
+						     e->inuse_count, e->inuse_bytes, NULL);
+	}
+	if (!ret)
+		ret = sites_alloc(&t, sym, out);
+	stack_table_free(&t);
+	return ret;
+}
+
 /* Every probe point of either mode, for --repair. */
 static int plan_all_points(const struct gobin *bin, const struct go_layout *layout,
 			   struct probe_plan *plan, char *err, size_t errlen)
@@ -642,6 +685,170 @@ static int scale_samples(struct report *r, struct aggregate *agg,
 	return sampled_scale(agg, &truth, &s->result);
 }
 
+/*
+ * The default mode's sites when the runtime samples its own heap
+ * (MemProfileRate > 0, as in every program that links runtime/pprof): its
+ * heap profile, read at the start, every PROFILE_TICK_NS and at the end.
+ */
+struct runtime_profile {
+	bool on;
+	const char *why_not;		/* when off: why sampled probes instead */
+	bool have_bias;
+	uint64_t bias;
+	struct memprof start, last;
+	bool have_start, have_last;
+	int64_t rate;			/* MemProfileRate at the last read */
+	uint64_t last_read_ns;
+	/* --enable-runtime-sampling */
+	bool wrote;
+	int64_t old_rate;
+	int write_err;
+	bool restored;
+};
+
+static bool profile_bias(struct runtime_profile *rp, pid_t pid, const struct gobin *bin)
+{
+	if (!rp->have_bias && !target_load_bias(pid, bin, &rp->bias))
+		rp->have_bias = true;
+	return rp->have_bias;
+}
+
+/*
+ * Where the default mode takes its sites from: the runtime's heap profile
+ * when its runtime samples (or will: --enable-runtime-sampling), else
+ * samples of our own. A launched program's runtime samples unless the
+ * linker set runtime.disableMemoryProfiling, read from the file.
+ */
+static enum plan_alloc choose_alloc(struct runtime_profile *rp, const struct gobin *bin,
+				    pid_t pid)
+{
+	struct memprof_addrs a;
+	int64_t rate = 0;
+
+	memprof_locate(bin, &a);
+	if (!a.mbuckets || !a.mprof_cycle || !a.mem_profile_rate) {
+		rp->why_not = "the runtime's heap profile was not found in the binary";
+		return PLAN_ALLOC_SAMPLED;
+	}
+	if (env.runtime_sampling) {
+		rp->on = true;
+		return PLAN_ALLOC_NONE;
+	}
+	if (pid) {
+		if (!profile_bias(rp, pid, bin) ||
+		    memprof_rate_read(pid, rp->bias, bin, &rate)) {
+			rp->why_not = "runtime.MemProfileRate could not be read";
+			return PLAN_ALLOC_SAMPLED;
+		}
+	} else if (a.disable_memory_profiling) {
+		/* The linker writes true into .data; false is a zero bool with
+		 * no bytes in the file (.noptrbss). */
+		const uint8_t *p = gobin_read(bin, a.disable_memory_profiling, 1);
+
+		rate = !p || !*p ? GO_DEFAULT_MEM_PROFILE_RATE : 0;
+	}
+	if (rate <= 0) {
+		rp->why_not = "the runtime samples nothing (MemProfileRate 0: built without "
+			      "runtime/pprof)";
+		return PLAN_ALLOC_SAMPLED;
+	}
+	rp->on = true;
+	return PLAN_ALLOC_NONE;
+}
+
+/* One read of the heap profile (and of MemProfileRate) into rp->last;
+ * with --enable-runtime-sampling, first turns the runtime's sampling on if
+ * it is off (a launched program's runtime turns it off as it starts). */
+static void profile_read(struct runtime_profile *rp, pid_t pid, const struct gobin *bin,
+			 const struct go_layout *layout, uint64_t now_ns)
+{
+	struct memprof p;
+	int64_t rate;
+
+	rp->last_read_ns = now_ns;
+	if (!profile_bias(rp, pid, bin) || memprof_rate_read(pid, rp->bias, bin, &rate))
+		return;
+	if (env.runtime_sampling && !rate) {
+		int64_t old;
+
+		/* Written again if the runtime's start (schedinit) zeroed it. */
+		rp->write_err = memprof_rate_write(pid, rp->bias, bin, env.runtime_sampling, &old);
+		if (!rp->write_err) {
+			if (!rp->wrote)
+				rp->old_rate = old;
+			rp->wrote = true;
+			rate = env.runtime_sampling;
+		}
+	}
+	if (memprof_read(pid, rp->bias, bin, layout, NULL, &p))
+		return;
+	memprof_free(&rp->last);
+	rp->last = p;
+	rp->have_last = true;
+	rp->rate = rate;
+}
+
+/* --enable-runtime-sampling: the old MemProfileRate back, checked by
+ * reading it again. */
+static void profile_restore(struct runtime_profile *rp, pid_t pid, const struct gobin *bin)
+{
+	int64_t cur, now;
+
+	if (!rp->wrote)
+		return;
+	if (!memprof_rate_write(pid, rp->bias, bin, rp->old_rate, &cur) &&
+	    !memprof_rate_read(pid, rp->bias, bin, &now) && now == rp->old_rate)
+		rp->restored = true;
+	if (!rp->restored)
+		fprintf(stderr, "gomemtrace: could not write runtime.MemProfileRate %lld back "
+			"into pid %d\n", (long long)rp->old_rate, (int)pid);
+}
+
+/* Sites from the runtime's heap profile: between the start's read and the
+ * last one; totals from the runtime's counters when read. */
+static int profile_sites(struct report *r, struct aggregate *agg, struct runtime_profile *rp,
+			 const struct runtime_state *last, int minor)
+{
+	static const struct runtime_state zero;
+	const struct runtime_state *from = NULL, *to = NULL;
+	struct heap_profile_totals tot;
+	int ret;
+
+	ret = heap_profile_merge(agg, minor, rp->rate, rp->have_start ? &rp->start : NULL,
+				 rp->have_last ? &rp->last : NULL, &tot);
+	if (ret)
+		return ret;
+	r->inuse = true;
+	r->mem_profile_rate = rp->rate;
+	r->inuse_objects = tot.inuse_objects;
+	r->inuse_bytes = tot.inuse_bytes;
+	r->runtime_sampling.wrote = rp->wrote;
+	r->runtime_sampling.rate = env.runtime_sampling;
+	r->runtime_sampling.old_rate = rp->old_rate;
+	r->runtime_sampling.restored = rp->restored;
+	r->runtime_sampling.write_err = rp->write_err;
+	r->profile_samples = tot.sampled_allocs;
+	r->profile_records = tot.records;
+	if (!r->runtime.stop_err && r->runtime.stop.have_memstats)
+		to = &r->runtime.stop;
+	else if (last && last->have_memstats)
+		to = last;
+	if (r->runtime.start_err == RUNTIME_STATE_LAUNCHED)
+		from = &zero;
+	else if (!r->runtime.start_err && r->runtime.start.have_memstats)
+		from = &r->runtime.start;
+	if (from && to) {
+		agg->alloc_objects = to->allocs.mallocs - from->allocs.mallocs;
+		agg->alloc_bytes = to->allocs.total_alloc - from->allocs.total_alloc;
+		agg->tiny_objects = to->allocs.tiny_alloc_count - from->allocs.tiny_alloc_count;
+	} else {
+		r->sources.alloc_totals = "runtime heap profile";
+		agg->alloc_objects = tot.alloc_objects;
+		agg->alloc_bytes = tot.alloc_bytes;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg,
@@ -663,6 +870,7 @@ int main(int argc, char **argv)
 	bool exact, sampled, have_last_state = false;
 	int64_t trap_ns = 0;
 	struct budget budget = { .stats_fd = -1 };
+	struct runtime_profile rprof = {};
 
 	aggregate_init(&agg, 0);
 	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP | ARGP_IN_ORDER, NULL, NULL))
@@ -720,7 +928,8 @@ int main(int argc, char **argv)
 		ret = plan_all_points(bin, layout, &plan, err, sizeof(err));
 	} else {
 		ret = probe_plan_build_alloc(bin, layout, exact ? PLAN_ALLOC_EXACT :
-					     PLAN_ALLOC_SAMPLED, &plan, err, sizeof(err));
+					     choose_alloc(&rprof, bin, env.pid), &plan, err,
+					     sizeof(err));
 	}
 	if (ret)
 		die_input("%s: %s", rep.exe, err);
@@ -810,6 +1019,19 @@ int main(int argc, char **argv)
 			fprintf(stderr, "gomemtrace: no BPF run-time statistics (%s): the "
 				"budget counts traps only\n", strerror(-ret));
 	}
+	if (rprof.on && env.pid) {
+		/* The baseline: the trace's allocations are what comes after. */
+		profile_read(&rprof, rep.pid, bin, layout, clock_ns(CLOCK_MONOTONIC));
+		if (rprof.have_last) {
+			rprof.start = rprof.last;
+			rprof.have_start = true;
+			rprof.last = (struct memprof){};
+			rprof.have_last = false;
+		}
+	}
+	if (env.verbose && !exact)
+		fprintf(stderr, "Sites from %s\n", rprof.on ? "the runtime's heap profile" :
+			rprof.why_not);
 	fprintf(stderr, "Tracing pid %d (%s, %s): %d probes attached. Ctrl-C to end.\n",
 		(int)rep.pid, rep.exe, gobin_go_version(bin), memtrace_attached(mt));
 	if (env.command) {
@@ -845,13 +1067,16 @@ int main(int argc, char **argv)
 			last_tick_ns = clock_ns(CLOCK_MONOTONIC);
 			budget_tick(&budget, mt, last_tick_ns);
 		}
-		if (sampled && clock_ns(CLOCK_MONOTONIC) - last_read_ns >= READ_TICK_NS) {
+		if (rprof.on && clock_ns(CLOCK_MONOTONIC) - rprof.last_read_ns >= PROFILE_TICK_NS)
+			profile_read(&rprof, rep.pid, bin, layout, clock_ns(CLOCK_MONOTONIC));
+		if ((sampled || rprof.on) &&
+		    clock_ns(CLOCK_MONOTONIC) - last_read_ns >= READ_TICK_NS) {
 			struct runtime_state now;
 
 			last_read_ns = clock_ns(CLOCK_MONOTONIC);
 			/* Samples count once the runtime's counters were read
 			 * after them: what a target that exits leaves. */
-			if (memtrace_poll(mt, 0) >= 0 &&
+			if (memtrace_consume(mt) >= 0 &&
 			    !runtime_state_snapshot(rep.pid, bin, layout, &now) &&
 			    now.have_memstats) {
 				last_state = now;
@@ -875,6 +1100,8 @@ int main(int argc, char **argv)
 	/* The runtime's state where recording ended, before detaching (fails
 	 * once the target exited). */
 	rep.runtime.stop_err = runtime_state_snapshot(rep.pid, bin, layout, &rep.runtime.stop);
+	if (rprof.on)
+		profile_read(&rprof, rep.pid, bin, layout, stop_ns);
 	if (env.verbose) {
 		const char *kind;
 		int nlinks = memtrace_links(mt, &kind);
@@ -883,6 +1110,7 @@ int main(int argc, char **argv)
 			(stop_ns - start_ns) / 1e9, nlinks, kind);
 	}
 	ret = memtrace_stop(mt);
+	profile_restore(&rprof, rep.pid, bin);
 	if (ret >= 0) {
 		struct alloc_reader rd = { .agg = &agg, .bin = bin,
 					   .type_ptrdata = layout->type_ptrdata };
@@ -897,6 +1125,16 @@ int main(int argc, char **argv)
 	if (env.verbose)
 		fprintf(stderr, "Detached in %.1f ms\n", memtrace_detach_ns(mt) / 1e6);
 	set_sources(&rep, exact, sampled, &budget);
+	if (rprof.on) {
+		rep.sources.alloc_totals = "runtime counters";
+		rep.sources.alloc_sites = "runtime heap profile";
+		ret = profile_sites(&rep, &agg, &rprof, have_last_state ? &last_state : NULL,
+				    gobin_go_minor(bin));
+		if (ret) {
+			fprintf(stderr, "gomemtrace: %s\n", strerror(-ret));
+			goto cleanup;
+		}
+	}
 	if (sampled) {
 		ret = scale_samples(&rep, &agg, have_last_state ? &last_state : NULL, &budget);
 		if (ret) {
@@ -929,8 +1167,10 @@ int main(int argc, char **argv)
 		ret = type_namer_new(&rep.types, bin, rep.load_bias, &tl);
 	}
 	/* Samples do not see the type (a refill is not an allocation call). */
-	if (!ret && !sampled)
+	if (!ret && !sampled && !rprof.on)
 		ret = alloc_types(&agg.allocs, rep.types, &rep.alloc_types);
+	if (!ret && rprof.on)
+		ret = inuse_sites(&agg.allocs, rep.sym, &rep.inuse_sites);
 	if (!ret)
 		ret = sites_alloc(&agg.allocs, rep.sym, &rep.alloc_sites);
 	if (!ret)
@@ -960,6 +1200,9 @@ cleanup:
 	memtrace_close(mt);
 	site_list_free(&rep.alloc_sites);
 	site_list_free(&rep.growth_sites);
+	site_list_free(&rep.inuse_sites);
+	memprof_free(&rprof.start);
+	memprof_free(&rprof.last);
 	symbolizer_free(rep.sym);
 	type_list_free(&rep.alloc_types);
 	type_namer_free(rep.types);

@@ -100,6 +100,21 @@ struct report {
 	const struct probe_plan *plan;
 	struct report_sources sources;
 	struct report_sampling sampling;
+	/* Sites from the runtime's heap profile: live objects and bytes per
+	 * stack too (stack_count.inuse_*), and MemProfileRate. */
+	bool inuse;
+	int64_t mem_profile_rate;
+	uint64_t inuse_objects, inuse_bytes;	/* all sites, scaled */
+	uint64_t profile_samples;		/* the runtime's samples in the window */
+	uint64_t profile_records;		/* its buckets shown */
+	struct site_list inuse_sites;		/* live bytes by site */
+	/* --enable-runtime-sampling: what was written into the target. */
+	struct {
+		bool wrote;
+		int64_t rate, old_rate;
+		bool restored;
+		int write_err;
+	} runtime_sampling;
 	/* The target's code at the probe points before the attach and after the
 	 * detach; NULL when not read (launch mode, target gone). */
 	const struct code_scan *code_before, *code_after;

@@ -163,6 +163,26 @@ static void write_sources(FILE *f, const struct report *r)
 	fputs("},\n", f);
 }
 
+/* "inuse": live objects and bytes by site, from the runtime's heap profile. */
+static void write_inuse(FILE *f, const struct report *r)
+{
+	const typeof(r->runtime_sampling) *w = &r->runtime_sampling;
+
+	if (!r->inuse)
+		return;
+	fprintf(f, "  \"inuse\": {\"source\": \"runtime heap profile (as of the last GC)\","
+		" \"mem_profile_rate\": %lld, \"profile_samples\": %llu, \"profile_records\": %llu,"
+		" \"objects\": %llu, \"bytes\": %llu,\n", (long long)r->mem_profile_rate,
+		(unsigned long long)r->profile_samples, (unsigned long long)r->profile_records,
+		(unsigned long long)r->inuse_objects, (unsigned long long)r->inuse_bytes);
+	fprintf(f, "    \"runtime_sampling\": {\"written\": %s, \"rate\": %lld, \"old_rate\": %lld,"
+		" \"restored\": %s, \"write_error\": %d},\n    \"sites\": [",
+		w->wrote ? "true" : "false", (long long)w->rate, (long long)w->old_rate,
+		w->restored ? "true" : "false", w->write_err);
+	write_sites(f, &r->inuse_sites, true, false);
+	fputs("},\n", f);
+}
+
 /* "sampling": the default mode's samples, their scaling and the budget. */
 static void write_sampling(FILE *f, const struct report_sampling *s)
 {
@@ -435,6 +455,7 @@ int report_write_json(const struct report *r, int fd)
 		(unsigned long long)agg->growth_log_dropped);
 	write_cost(f, &r->cost);
 	write_sampling(f, &r->sampling);
+	write_inuse(f, r);
 	fprintf(f, "  \"limits\": {\"max_stacks\": %zu, \"folded_objects\": %llu,"
 		" \"folded_events\": %llu, \"memory_failures\": %llu,"
 		" \"tracer_peak_rss_bytes\": %llu},\n",

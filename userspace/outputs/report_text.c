@@ -91,9 +91,25 @@ void report_print_text(const struct report *r, FILE *out, int top)
 			s->function, s->file, s->line);
 	}
 
-	if (r->sampling.present)
-		fprintf(out, "\nBy type: not seen by the default mode's samples (--mode exact "
-			"names them)\n");
+	if (r->inuse) {
+		human_bytes(b, sizeof(b), r->inuse_bytes);
+		fprintf(out, "\nLive heap (the runtime's heap profile as of the last GC, "
+			"MemProfileRate %lld%s): %llu objects, %s\n", (long long)r->mem_profile_rate,
+			r->runtime_sampling.wrote ? ", set by --enable-runtime-sampling" : "",
+			(unsigned long long)r->inuse_objects, b);
+		if (r->inuse_sites.len)
+			fprintf(out, "  %12s %12s  %s\n", "BYTES", "OBJECTS", "SITE");
+		for (size_t i = 0; i < r->inuse_sites.len && (int)i < top; i++) {
+			const struct site *s = &r->inuse_sites.sites[i];
+
+			human_bytes(b, sizeof(b), s->bytes);
+			fprintf(out, "  %12s %12llu  %s %s:%u\n", b, (unsigned long long)s->count,
+				s->function, s->file, s->line);
+		}
+	}
+	if (r->sampling.present || r->inuse)
+		fprintf(out, "\nBy type: not seen by %s (--mode exact names them)\n",
+			r->inuse ? "the runtime's heap profile" : "the default mode's samples");
 	if (r->alloc_types.len)
 		fprintf(out, "\nBy type:\n  %12s %12s  %s\n", "BYTES", "OBJECTS", "TYPE");
 	for (size_t i = 0; i < r->alloc_types.len && (int)i < top; i++) {

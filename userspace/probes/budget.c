@@ -37,6 +37,7 @@ __asm__(".text\n"
 void gomemtrace_calibration_point(void);
 
 #define CALIBRATION_CALLS 4000
+#define BUDGET_GRACE_NS 200000000ULL
 
 static uint64_t thread_cpu_ns(void)
 {
@@ -213,7 +214,10 @@ void budget_tick(struct budget *b, struct memtrace *mt, uint64_t now_ns)
 	if (b->fraction <= 0 || b->fraction >= 1 || !b->roles)
 		return;
 	work = b->target_ns > b->cost_ns ? b->target_ns - b->cost_ns : 0;
-	allowed = (uint64_t)((double)work * b->fraction);
+	/* A first spell before the target's CPU time shows (it moves in
+	 * clock ticks): the budget of BUDGET_GRACE_NS of its work. */
+	allowed = (uint64_t)((double)(work > BUDGET_GRACE_NS ? work : BUDGET_GRACE_NS) *
+			     b->fraction);
 	if (!b->paused && b->cost_ns > allowed) {
 		ret = memtrace_pause(mt, b->roles);
 		if (ret && !b->error)

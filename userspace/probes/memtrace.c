@@ -527,6 +527,11 @@ int memtrace_poll(struct memtrace *mt, int timeout_ms)
 	return ring_buffer__poll(mt->rb, timeout_ms);
 }
 
+int memtrace_consume(struct memtrace *mt)
+{
+	return ring_buffer__consume(mt->rb);
+}
+
 static int detach(struct memtrace *mt)
 {
 	uint64_t t0 = monotonic_ns();

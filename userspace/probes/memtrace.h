@@ -56,6 +56,10 @@ uint64_t memtrace_end(struct memtrace *mt);
 /* Waits up to timeout_ms for records; returns how many were consumed or a
  * negative errno (-EINTR when a signal arrived). */
 int memtrace_poll(struct memtrace *mt, int timeout_ms);
+/* Consumes every record in the ring buffer now, woken or not (the probes
+ * wake user space only once a batch piled up). Returns how many, or a
+ * negative errno. */
+int memtrace_consume(struct memtrace *mt);
 /* Recording off, detaches every probe (out of reach of a SIGKILL aimed at
  * the tracer), then consumes what is left in the ring buffer. */
 int memtrace_stop(struct memtrace *mt);

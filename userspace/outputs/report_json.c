@@ -214,12 +214,16 @@ static void write_cost(FILE *f, const struct report_cost *c)
 	const uint64_t *n = c->counters;
 
 	fprintf(f, "  \"cost\": {\"probe_hits\": {\"alloc\": %llu, \"gc\": %llu,"
-		" \"morestack\": %llu, \"copystack\": %llu},\n"
+		" \"morestack\": %llu, \"copystack\": %llu, \"refill\": %llu, \"large\": %llu,"
+		" \"paused\": %llu},\n"
 		"    \"restarts_skipped\": %llu, \"alloc_overflow_events\": %llu,"
 		" \"tracer_cpu_ns\": %llu,\n    \"bpf_programs\": [",
 		(unsigned long long)n[COUNTER_ALLOC_HITS], (unsigned long long)n[COUNTER_GC_HITS],
 		(unsigned long long)n[COUNTER_MORESTACK_HITS],
 		(unsigned long long)n[COUNTER_COPYSTACK_HITS],
+		(unsigned long long)n[COUNTER_REFILL_HITS],
+		(unsigned long long)n[COUNTER_LARGE_HITS],
+		(unsigned long long)n[COUNTER_PAUSED_HITS],
 		(unsigned long long)n[COUNTER_RESTARTS],
 		(unsigned long long)n[COUNTER_ALLOC_OVERFLOW],
 		(unsigned long long)c->tracer_cpu_ns);

@@ -656,6 +656,7 @@ static int scale_samples(struct report *r, struct aggregate *agg,
 	s->probe_hits = b->hits;
 	s->pauses = b->pauses;
 	s->paused_ns = b->paused_ns;
+	s->controller = b;
 	s->error = b->error;
 	if (!r->runtime.stop_err && r->runtime.stop.have_memstats) {
 		to = &r->runtime.stop;

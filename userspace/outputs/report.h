@@ -22,6 +22,7 @@
 #include "aggregate/sampled.h"
 #include "aggregate/sites.h"
 #include "aggregate/symbolize.h"
+#include "probes/budget.h"
 #include "probes/target_code.h"
 
 /* What the trace cost the target and the host. */
@@ -74,6 +75,7 @@ struct report_sampling {
 	uint64_t probe_hits;
 	uint32_t pauses;		/* times the frequent probes were taken off */
 	uint64_t paused_ns;		/* for how long in all */
+	const struct budget *controller; /* its pause spans */
 	int error;			/* pausing or resuming failed (negative errno) */
 };
 

@@ -184,7 +184,7 @@ static void write_inuse(FILE *f, const struct report *r)
 }
 
 /* "sampling": the default mode's samples, their scaling and the budget. */
-static void write_sampling(FILE *f, const struct report_sampling *s)
+static void write_sampling(FILE *f, const struct report_sampling *s, uint64_t start_ns)
 {
 	if (!s->present)
 		return;
@@ -205,6 +205,14 @@ static void write_sampling(FILE *f, const struct report_sampling *s)
 		s->target_cpu_ns > s->cost_ns ?
 			(double)s->cost_ns / (double)(s->target_cpu_ns - s->cost_ns) : 0.0,
 		s->pauses, (unsigned long long)s->paused_ns, s->error);
+	/* When the probes were off (ns from the trace's start), the first
+	 * BUDGET_MAX_SPANS times. */
+	fputs("  \"sampling_paused\": [", f);
+	for (uint32_t i = 0; s->controller && i < s->pauses && i < BUDGET_MAX_SPANS; i++)
+		fprintf(f, "%s{\"start_ns\": %lld, \"end_ns\": %lld}", i ? ", " : "",
+			(long long)(s->controller->spans[i].start - start_ns),
+			(long long)(s->controller->spans[i].end - start_ns));
+	fputs("],\n", f);
 }
 
 /* "cost": probe hits, the tracer's CPU, the kernel's BPF run times when
@@ -458,7 +466,7 @@ int report_write_json(const struct report *r, int fd)
 	fprintf(f, "%s], \"log_dropped\": %llu},\n", agg->growth_log_len ? "\n    " : "",
 		(unsigned long long)agg->growth_log_dropped);
 	write_cost(f, &r->cost);
-	write_sampling(f, &r->sampling);
+	write_sampling(f, &r->sampling, r->start_ns);
 	write_inuse(f, r);
 	fprintf(f, "  \"limits\": {\"max_stacks\": %zu, \"folded_objects\": %llu,"
 		" \"folded_events\": %llu, \"memory_failures\": %llu,"

@@ -224,6 +224,8 @@ void budget_tick(struct budget *b, struct memtrace *mt, uint64_t now_ns)
 			b->error = ret;
 		b->paused = true;
 		b->paused_at = now_ns;
+		if (b->pauses < BUDGET_MAX_SPANS)
+			b->spans[b->pauses].start = now_ns;
 		b->pauses++;
 	} else if (b->paused && b->cost_ns < allowed * 0.9) {
 		ret = memtrace_resume(mt, b->roles);
@@ -234,6 +236,8 @@ void budget_tick(struct budget *b, struct memtrace *mt, uint64_t now_ns)
 		}
 		b->paused = false;
 		b->paused_ns += now_ns - b->paused_at;
+		if (b->pauses <= BUDGET_MAX_SPANS)
+			b->spans[b->pauses - 1].end = now_ns;
 	}
 }
 
@@ -243,6 +247,8 @@ void budget_finish(struct budget *b, struct memtrace *mt, uint64_t now_ns)
 	if (b->paused) {
 		b->paused_ns += now_ns - b->paused_at;
 		b->paused = false;
+		if (b->pauses <= BUDGET_MAX_SPANS)
+			b->spans[b->pauses - 1].end = now_ns;
 	}
 	if (b->stats_fd >= 0)
 		close(b->stats_fd);

@@ -13,6 +13,8 @@
 
 #include "probes/memtrace.h"
 
+#define BUDGET_MAX_SPANS 64
+
 struct budget {
 	/* Settings. */
 	double fraction;		/* of the target's CPU time, e.g. 0.01 */
@@ -33,6 +35,9 @@ struct budget {
 	uint64_t paused_at;		/* CLOCK_MONOTONIC ns */
 	uint64_t paused_ns;		/* total time paused */
 	uint32_t pauses;		/* times the probes were taken off */
+	/* The first BUDGET_MAX_SPANS pauses: CLOCK_MONOTONIC ns, end 0 while
+	 * still paused. */
+	struct { uint64_t start, end; } spans[BUDGET_MAX_SPANS];
 	int error;			/* first pause/resume error (negative errno) */
 };
 

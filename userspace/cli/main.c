@@ -700,6 +700,11 @@ struct runtime_profile {
 	bool have_start, have_last;
 	int64_t rate;			/* MemProfileRate at the last read */
 	uint64_t last_read_ns;
+	/* Launched, and the file does not say whether the linker turned the
+	 * runtime's sampling off (stripped go1.19): samples until its
+	 * MemProfileRate, read once it started, says. */
+	bool check_rate;
+	bool switched;			/* it did: samples dropped, profile read */
 	/* --enable-runtime-sampling */
 	bool wrote;
 	int64_t old_rate;
@@ -747,6 +752,10 @@ static enum plan_alloc choose_alloc(struct runtime_profile *rp, const struct gob
 		const uint8_t *p = gobin_read(bin, a.disable_memory_profiling, 1);
 
 		rate = !p || !*p ? GO_DEFAULT_MEM_PROFILE_RATE : 0;
+	} else {
+		rp->check_rate = true;
+		rp->why_not = "whether the runtime samples is read once it started";
+		return PLAN_ALLOC_SAMPLED;
 	}
 	if (rate <= 0) {
 		rp->why_not = "the runtime samples nothing (MemProfileRate 0: built without "
@@ -787,6 +796,30 @@ static void profile_read(struct runtime_profile *rp, pid_t pid, const struct gob
 	rp->last = p;
 	rp->have_last = true;
 	rp->rate = rate;
+}
+
+/* A launched target whose runtime turned out to sample its heap: the
+ * allocation probes off for good, their samples dropped, its profile read
+ * from now on. Returns whether it switched. */
+static bool switch_to_profile(struct runtime_profile *rp, struct memtrace *mt,
+			      struct budget *b, struct aggregate *agg, pid_t pid,
+			      const struct gobin *bin)
+{
+	const unsigned int alloc_roles = (1u << PROBE_REFILL) | (1u << PROBE_LARGE);
+	int64_t rate;
+
+	if (!profile_bias(rp, pid, bin) || memprof_rate_read(pid, rp->bias, bin, &rate))
+		return false;
+	rp->check_rate = false;
+	if (rate <= 0) {
+		rp->why_not = "the runtime samples nothing (MemProfileRate 0)";
+		return false;
+	}
+	b->roles &= ~alloc_roles;
+	memtrace_pause(mt, alloc_roles);
+	aggregate_discard_samples(agg);
+	rp->on = rp->switched = true;
+	return true;
 }
 
 /* --enable-runtime-sampling: the old MemProfileRate back, checked by
@@ -830,6 +863,7 @@ static int profile_sites(struct report *r, struct aggregate *agg, struct runtime
 	r->runtime_sampling.write_err = rp->write_err;
 	r->profile_samples = tot.sampled_allocs;
 	r->profile_records = tot.records;
+	r->profile_switched = rp->switched;
 	if (!r->runtime.stop_err && r->runtime.stop.have_memstats)
 		to = &r->runtime.stop;
 	else if (last && last->have_memstats)
@@ -1070,6 +1104,10 @@ int main(int argc, char **argv)
 		}
 		if (rprof.on && clock_ns(CLOCK_MONOTONIC) - rprof.last_read_ns >= PROFILE_TICK_NS)
 			profile_read(&rprof, rep.pid, bin, layout, clock_ns(CLOCK_MONOTONIC));
+		/* MemProfileRate once the runtime's start set it (schedinit). */
+		if (rprof.check_rate && clock_ns(CLOCK_MONOTONIC) - start_ns >= READ_TICK_NS &&
+		    switch_to_profile(&rprof, mt, &budget, &agg, rep.pid, bin))
+			sampled = false;
 		if ((sampled || rprof.on) &&
 		    clock_ns(CLOCK_MONOTONIC) - last_read_ns >= READ_TICK_NS) {
 			struct runtime_state now;

@@ -109,6 +109,8 @@ struct report {
 	uint64_t inuse_objects, inuse_bytes;	/* all sites, scaled */
 	uint64_t profile_samples;		/* the runtime's samples in the window */
 	uint64_t profile_records;		/* its buckets shown */
+	bool profile_switched;			/* launched with samples, switched
+						 * once the runtime said it samples */
 	struct site_list inuse_sites;		/* live bytes by site */
 	/* --enable-runtime-sampling: what was written into the target. */
 	struct {

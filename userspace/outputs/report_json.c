@@ -172,9 +172,10 @@ static void write_inuse(FILE *f, const struct report *r)
 		return;
 	fprintf(f, "  \"inuse\": {\"source\": \"runtime heap profile (as of the last GC)\","
 		" \"mem_profile_rate\": %lld, \"profile_samples\": %llu, \"profile_records\": %llu,"
-		" \"objects\": %llu, \"bytes\": %llu,\n", (long long)r->mem_profile_rate,
+		" \"switched_from_samples\": %s, \"objects\": %llu, \"bytes\": %llu,\n",
+		(long long)r->mem_profile_rate,
 		(unsigned long long)r->profile_samples, (unsigned long long)r->profile_records,
-		(unsigned long long)r->inuse_objects, (unsigned long long)r->inuse_bytes);
+		r->profile_switched ? "true" : "false", (unsigned long long)r->inuse_objects, (unsigned long long)r->inuse_bytes);
 	fprintf(f, "    \"runtime_sampling\": {\"written\": %s, \"rate\": %lld, \"old_rate\": %lld,"
 		" \"restored\": %s, \"write_error\": %d},\n    \"sites\": [",
 		w->wrote ? "true" : "false", (long long)w->rate, (long long)w->old_rate,

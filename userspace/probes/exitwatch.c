@@ -157,10 +157,20 @@ void target_end_decide(struct target_end *out, bool have_status, int status,
 		       uint64_t stop_ns, uint64_t page_size)
 {
 	bool exit_rec = rec && rec->exit.state == RECORD_DONE;
-	bool exec_rec = rec && rec->exec.state == RECORD_DONE;
+	bool exec_rec = rec && rec->exec.state == RECORD_DONE && rec->exec.ts <= stop_ns;
 
 	memset(out, 0, sizeof(*out));
 	out->how = TARGET_RUNNING;
+	/* An exec ends the traced program, also when the new one exits before
+	 * we look. */
+	if (exec_rec && (!exit_rec || rec->exec.ts <= rec->exit.ts)) {
+		out->how = TARGET_EXECED;
+		out->ts = rec->exec.ts;
+		out->source = "sched_process_exec";
+		memcpy(out->exec_filename, rec->exec.filename, sizeof(out->exec_filename));
+		out->exec_filename[sizeof(out->exec_filename) - 1] = '\0';
+		return;
+	}
 	/* The kernel's time of the last thread's exit beats ours of the reap. */
 	if (exit_rec && rec->exit.ts <= stop_ns) {
 		set_from_status(out, have_status ? status : exitwatch_wait_status(&rec->exit));
@@ -175,15 +185,8 @@ void target_end_decide(struct target_end *out, bool have_status, int status,
 		set_from_status(out, status);
 		out->ts = status_ts;
 		out->source = "wait status";
-	} else if (exec_rec && rec->exec.ts <= stop_ns) {
-		out->how = TARGET_EXECED;
-		out->ts = rec->exec.ts;
-		out->source = "sched_process_exec";
-		memcpy(out->exec_filename, rec->exec.filename, sizeof(out->exec_filename));
-		out->exec_filename[sizeof(out->exec_filename) - 1] = '\0';
 	}
-	if (out->how == TARGET_RUNNING || out->how == TARGET_EXECED || !rec ||
-	    rec->oom.state != RECORD_DONE)
+	if (out->how == TARGET_RUNNING || !rec || rec->oom.state != RECORD_DONE)
 		return;
 	out->have_oom = true;
 	out->oom_tid = rec->oom.tid;

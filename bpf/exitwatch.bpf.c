@@ -143,6 +143,7 @@ int BPF_PROG(mark_victim, struct task_struct *task)
 	}
 	oom_rec.uid = BPF_CORE_READ(task, real_cred, uid.val);
 	oom_rec.oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
+	BPF_CORE_READ_STR_INTO(&oom_rec.comm, task, comm);
 	publish(&oom_rec.state);
 	return 0;
 }

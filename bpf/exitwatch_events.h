@@ -65,6 +65,7 @@ struct oom_record {
 	__u32 uid;		/* the victim's real uid */
 	__s16 oom_score_adj;
 	__u16 pad[3];
+	char comm[16];		/* the victim's name (TASK_COMM_LEN) */
 };
 
 #define EXEC_FILENAME_LEN 256
@@ -80,7 +81,7 @@ struct exec_record {
 };
 
 _Static_assert(sizeof(struct exit_record) == 80, "exit_record layout");
-_Static_assert(sizeof(struct oom_record) == 72, "oom_record layout");
+_Static_assert(sizeof(struct oom_record) == 88, "oom_record layout");
 _Static_assert(sizeof(struct exec_record) == 24 + EXEC_FILENAME_LEN, "exec_record layout");
 
 #endif

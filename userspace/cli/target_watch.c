@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -33,6 +34,9 @@ void target_watch_start(struct target_watch *w, pid_t pid, bool launched)
 	w->pid = pid;
 	w->child = launched ? pid : -1;
 	w->pidfd = launched ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
+	/* Reaped already (it died while the probes were being attached). */
+	if (!launched && w->pidfd < 0 && errno == ESRCH)
+		w->gone = true;
 	w->next_read_ns = monotonic_ns() + TARGET_WATCH_READ_NS;
 	ret = exitwatch_start(&w->ew, pid, launched, w->ew_err, sizeof(w->ew_err));
 	if (ret)
@@ -57,6 +61,9 @@ bool target_watch_gone(struct target_watch *w)
 		struct pollfd p = { .fd = w->pidfd, .events = POLLIN };
 
 		w->gone = poll(&p, 1, 0) > 0;
+	} else if (w->child < 0) {
+		/* No pidfd (Linux < 5.3): gone once reaped by its parent. */
+		w->gone = kill(w->pid, 0) && errno == ESRCH;
 	}
 	if (!w->gone && w->ew) {
 		exitwatch_read(w->ew, &rec);

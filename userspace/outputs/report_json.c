@@ -330,7 +330,9 @@ static void write_end(FILE *f, const struct report *r)
 		fputs("null", f);
 	fputs(",\n    \"oom\": ", f);
 	if (e->have_oom) {
-		fprintf(f, "{\"tid\": %u, \"t_ns\": ", e->oom_tid);
+		fprintf(f, "{\"tid\": %u, \"comm\": ", e->oom_tid);
+		report_json_string(f, e->oom_comm);
+		fputs(", \"t_ns\": ", f);
 		json_time(f, e->oom_ts, r->start_ns);
 		fprintf(f, ", \"total_vm_bytes\": %llu, \"anon_rss_bytes\": %llu,"
 			" \"file_rss_bytes\": %llu, \"shmem_rss_bytes\": %llu,"

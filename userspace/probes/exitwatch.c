@@ -198,6 +198,8 @@ void target_end_decide(struct target_end *out, bool have_status, int status,
 	out->oom_pgtables = rec->oom.pgtables_bytes;
 	out->oom_uid = rec->oom.uid;
 	out->oom_score_adj = rec->oom.oom_score_adj;
+	memcpy(out->oom_comm, rec->oom.comm, sizeof(out->oom_comm));
+	out->oom_comm[sizeof(out->oom_comm) - 1] = '\0';
 	/* The OOM killer's kill is a SIGKILL (mm/oom_kill.c,
 	 * __oom_kill_process); another death after its choice stays what it was. */
 	if (out->how == TARGET_SIGNALED && out->signal == SIGKILL)

@@ -50,6 +50,7 @@ struct target_end {
 	uint64_t oom_total_vm, oom_anon_rss, oom_file_rss, oom_shmem_rss, oom_pgtables;
 	uint32_t oom_uid;
 	int oom_score_adj;
+	char oom_comm[16];
 	bool have_exit_memory;	/* the mm at the last thread's exit (Linux 6.16+) */
 	uint64_t exit_total_vm, exit_anon_rss, exit_file_rss, exit_shmem_rss;
 	char exec_filename[EXEC_FILENAME_LEN];

@@ -90,6 +90,22 @@ struct report {
 };
 
 /*
+ * The runtime's state at the last read before the stop: the last periodic
+ * read (report_end), else the start's (its time: the trace's start); NULL
+ * when neither was read. *ts: CLOCK_MONOTONIC ns of the read.
+ */
+static inline const struct runtime_state *report_last_read(const struct report *r,
+							    uint64_t *ts)
+{
+	if (r->end.have_last) {
+		*ts = r->end.last_ts;
+		return &r->end.last;
+	}
+	*ts = r->start_ns;
+	return r->runtime.start_err ? NULL : &r->runtime.start;
+}
+
+/*
  * The locations of a stack entry as every output that prints stacks shows
  * them (heap.pb.gz, stack.pb.gz, heap.folded, stack.folded agree frame for
  * frame), leaf first: for allocations (alloc), the stack runtime/pprof

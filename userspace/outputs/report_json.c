@@ -297,6 +297,8 @@ static void write_end(FILE *f, const struct report *r)
 	const struct report_end *end = &r->end;
 	const struct target_end *e = &end->target;
 	bool died = e->how == TARGET_SIGNALED || e->how == TARGET_OOM_KILLED;
+	const struct runtime_state *last;
+	uint64_t last_ts;
 
 	fputs("  \"end\": {\"how\": ", f);
 	report_json_string(f, target_end_name(e->how));
@@ -352,11 +354,11 @@ static void write_end(FILE *f, const struct report *r)
 	else
 		fputs("null", f);
 	fputs(",\n    \"runtime_last_read\": ", f);
-	if (end->have_last) {
-		fputs("{\"t_ns\": ", f);
-		json_time(f, end->last_ts, r->start_ns);
-		fputs(", \"state\": ", f);
-		write_runtime_state(f, &end->last);
+	last = report_last_read(r, &last_ts);
+	if (last) {
+		fprintf(f, "{\"t_ns\": %lld, \"read\": \"%s\", \"state\": ",
+			(long long)(last_ts - r->start_ns), end->have_last ? "periodic" : "start");
+		write_runtime_state(f, last);
 		fputs("}", f);
 	} else {
 		fputs("null", f);

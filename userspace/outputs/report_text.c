@@ -71,6 +71,8 @@ static void print_end(const struct report *r, FILE *out)
 {
 	const struct target_end *e = &r->end.target;
 	double after = (double)(int64_t)(e->ts - r->start_ns) / 1e9;
+	uint64_t last_ts;
+	const struct runtime_state *last = report_last_read(r, &last_ts);
 	char b[32];
 
 	switch (e->how) {
@@ -99,10 +101,10 @@ static void print_end(const struct report *r, FILE *out)
 		fprintf(out, " after %.3f s", after);
 	fputs(e->how == TARGET_EXITED || e->how == TARGET_EXECED ? "; heap at exit: " :
 	      "; heap at death: ", out);
-	if (r->end.have_last && r->end.last.have_gc_controller) {
-		human_bytes(b, sizeof(b), r->end.last.heap_live);
+	if (last && last->have_gc_controller) {
+		human_bytes(b, sizeof(b), last->heap_live);
 		fprintf(out, "heap live %s at the last read (+%.3f s)", b,
-			(double)(int64_t)(r->end.last_ts - r->start_ns) / 1e9);
+			(double)(int64_t)(last_ts - r->start_ns) / 1e9);
 	} else {
 		fputs("heap live not read", out);
 	}

@@ -639,6 +639,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
+	target_watch_start(&watch, rep.pid, env.command != NULL);
 	mopts.binary = exe;
 	mopts.pid = rep.pid;
 	/* Several sizes per stack, as a rule. */
@@ -649,7 +650,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gomemtrace: %s\n", err);
 		goto cleanup;
 	}
-	target_watch_start(&watch, rep.pid, env.command != NULL);
 	start_ns = memtrace_begin(mt);
 	start_cpu_ns = cpu_time_ns();
 	rep.start_wall_ns = clock_ns(CLOCK_REALTIME);

@@ -34,7 +34,7 @@ void target_watch_start(struct target_watch *w, pid_t pid, bool launched)
 	w->pid = pid;
 	w->child = launched ? pid : -1;
 	w->pidfd = launched ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
-	/* Reaped already (it died while the probes were being attached). */
+	/* Reaped already (it died since -p was checked). */
 	if (!launched && w->pidfd < 0 && errno == ESRCH)
 		w->gone = true;
 	w->next_read_ns = monotonic_ns() + TARGET_WATCH_READ_NS;

@@ -36,6 +36,7 @@
 #include "binary/gobinary.h"
 #include "cli/launch.h"
 #include "probes/budget.h"
+#include "cli/target_watch.h"
 #include "probes/memtrace.h"
 #include "outputs/output_set.h"
 #include "probes/probe_plan.h"
@@ -345,20 +346,6 @@ static uint64_t clock_ns(clockid_t clock)
 
 	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-/* The target is gone: an exited child (reaped here) or a process whose
- * pidfd became readable. */
-static bool target_exited(pid_t child, int pidfd)
-{
-	if (child > 0)
-		return waitpid(child, NULL, WNOHANG) == child;
-	if (pidfd >= 0) {
-		struct pollfd p = { .fd = pidfd, .events = POLLIN };
-
-		return poll(&p, 1, 0) > 0;
-	}
-	return false;
 }
 
 static void print_plan(const struct probe_plan *plan, const char *path)
@@ -900,12 +887,14 @@ int main(int argc, char **argv)
 	char exe[PATH_MAX], err[512];
 	char *command_path = NULL;
 	uint64_t start_ns, stop_ns, deadline_ns = 0, start_cpu_ns, last_tick_ns = 0, last_read_ns = 0;
-	int ret, exit_code = 1, pidfd = -1, out_fd = -1;
+	int ret, exit_code = 1, out_fd = -1;
 	struct runtime_state last_state;
 	bool exact, sampled, have_last_state = false;
 	int64_t trap_ns = 0;
 	struct budget budget = { .stats_fd = -1 };
 	struct runtime_profile rprof = {};
+	/* How the target ends (cli/target_watch.c). */
+	struct target_watch watch = { .child = -1, .pidfd = -1 };
 
 	aggregate_init(&agg, 0);
 	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP | ARGP_IN_ORDER, NULL, NULL))
@@ -1000,7 +989,6 @@ int main(int argc, char **argv)
 		rep.pid = child.pid;
 	} else {
 		rep.pid = env.pid;
-		pidfd = syscall(SYS_pidfd_open, env.pid, 0);
 		/* Breakpoints an earlier tracer left: reported; this trace's clean
 		 * detach removes them (see repair()). A live probe of another
 		 * tracer looks the same here, and keeps its int3. */
@@ -1027,6 +1015,7 @@ int main(int argc, char **argv)
 		if (trap_ns < 0)
 			trap_ns = FALLBACK_TRAP_NS;
 	}
+	target_watch_start(&watch, rep.pid, env.command != NULL);
 	mopts.binary = exe;
 	mopts.pid = rep.pid;
 	/* Several sizes per stack, as a rule. */
@@ -1126,7 +1115,8 @@ int main(int argc, char **argv)
 		}
 		if (deadline_ns && clock_ns(CLOCK_MONOTONIC) >= deadline_ns)
 			break;
-		if (target_exited(child.pid, pidfd)) {
+		target_watch_tick(&watch, bin, layout, clock_ns(CLOCK_MONOTONIC));
+		if (target_watch_gone(&watch)) {
 			child.pid = -1;
 			break;
 		}
@@ -1141,6 +1131,7 @@ int main(int argc, char **argv)
 	rep.runtime.stop_err = runtime_state_snapshot(rep.pid, bin, layout, &rep.runtime.stop);
 	if (rprof.on)
 		profile_read(&rprof, rep.pid, bin, layout, stop_ns);
+	target_watch_finish(&watch, stop_ns, &rep.end);
 	if (env.verbose) {
 		const char *kind;
 		int nlinks = memtrace_links(mt, &kind);
@@ -1236,6 +1227,7 @@ int main(int argc, char **argv)
 cleanup:
 	if (child.pid > 0 && child.go_fd >= 0)
 		launch_abort(&child);
+	target_watch_close(&watch);
 	memtrace_close(mt);
 	site_list_free(&rep.alloc_sites);
 	site_list_free(&rep.growth_sites);
@@ -1249,8 +1241,6 @@ cleanup:
 	gobin_close(bin);
 	free(command_path);
 	free((char *)rep.exe);
-	if (pidfd >= 0)
-		close(pidfd);
 	if (out_fd >= 0)
 		close(out_fd);
 	return exit_code;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/array.h"
 #include "aggregate/aggregate.h"
 #include "aggregate/symbolize.h"
 
@@ -182,23 +183,6 @@ static bool profile_hides(const struct symbolizer *s, const char *symbol)
 		!strncmp(symbol, "internal/runtime/", strlen("internal/runtime/")));
 }
 
-static int reserve(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 256;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	q = realloc(*p, n * size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 /*
  * The part of an allocation's stack the runtime records: mProf_Malloc's
  * callers(K) skips K source frames from mProf_Malloc's own (profilealloc's,
@@ -239,10 +223,10 @@ static int record_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs
 	uint32_t nlocs = 0, first = 0;
 	int ret;
 
-	ret = reserve((void **)&s->stack_frames, &s->stack_frames_cap, npcs ? npcs : 1,
+	ret = array_reserve((void **)&s->stack_frames, &s->stack_frames_cap, npcs ? npcs : 1,
 		      sizeof(*s->stack_frames));
 	if (!ret)
-		ret = reserve((void **)&s->stack_locs, &s->stack_locs_cap, npcs ? npcs : 1,
+		ret = array_reserve((void **)&s->stack_locs, &s->stack_locs_cap, npcs ? npcs : 1,
 			      sizeof(*s->stack_locs));
 	if (ret)
 		return ret;
@@ -286,13 +270,13 @@ int symbolizer_profile_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t
 		const struct gobin_frame *frames;
 		int nf = symbolizer_frames(s, pcs[i], i, &frames);
 
-		ret = reserve((void **)&s->stack_frames, &s->stack_frames_cap, n + nf,
+		ret = array_reserve((void **)&s->stack_frames, &s->stack_frames_cap, n + nf,
 			      sizeof(*s->stack_frames));
 		if (!ret)
-			ret = reserve((void **)&s->stack_frame_pc, &s->stack_frame_pc_cap, n + nf,
+			ret = array_reserve((void **)&s->stack_frame_pc, &s->stack_frame_pc_cap, n + nf,
 				      sizeof(*s->stack_frame_pc));
 		if (!ret)
-			ret = reserve((void **)&s->stack_frame_inner, &s->stack_frame_inner_cap,
+			ret = array_reserve((void **)&s->stack_frame_inner, &s->stack_frame_inner_cap,
 				      n + nf, sizeof(*s->stack_frame_inner));
 		if (ret)
 			return ret;
@@ -334,7 +318,7 @@ int symbolizer_profile_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t
 			out->locs[nlocs - 1].nframes++;
 			continue;
 		}
-		ret = reserve((void **)&s->stack_locs, &s->stack_locs_cap, nlocs + 1,
+		ret = array_reserve((void **)&s->stack_locs, &s->stack_locs_cap, nlocs + 1,
 			      sizeof(*s->stack_locs));
 		if (ret)
 			return ret;
@@ -356,7 +340,7 @@ int symbolizer_profile_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t
 int symbolizer_full_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs,
 			  uint32_t depth0, struct profile_stack *out)
 {
-	int ret = reserve((void **)&s->stack_locs, &s->stack_locs_cap, npcs ? npcs : 1,
+	int ret = array_reserve((void **)&s->stack_locs, &s->stack_locs_cap, npcs ? npcs : 1,
 			  sizeof(*s->stack_locs));
 
 	if (ret)

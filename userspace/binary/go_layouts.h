@@ -16,6 +16,7 @@
 #define GOMEMTRACE_GO_LAYOUTS_H
 
 #include <stdbool.h>
+#include <string.h>
 #include <stdint.h>
 
 /* Offset of a field that this Go version does not have. */
@@ -152,6 +153,30 @@ const struct go_layout *go_layout_all(int *count);
 static inline bool go_layout_has(uint32_t offset)
 {
 	return offset != GO_LAYOUT_ABSENT;
+}
+
+/* Whether the field [off, off + width) is known and lies inside len bytes. */
+static inline bool go_layout_fits(uint32_t off, uint32_t width, uint64_t len)
+{
+	return go_layout_has(off) && (uint64_t)off + width <= len;
+}
+
+/* The field at off of a copy of the target's bytes (unaligned, host order:
+ * amd64 like the target). Callers check go_layout_fits first. */
+static inline uint64_t go_layout_u64(const uint8_t *buf, uint32_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, buf + off, sizeof(v));
+	return v;
+}
+
+static inline uint32_t go_layout_u32(const uint8_t *buf, uint32_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, buf + off, sizeof(v));
+	return v;
 }
 
 #endif

@@ -1109,6 +1109,7 @@ int main(int argc, char **argv)
 			    now.have_memstats) {
 				last_state = now;
 				have_last_state = true;
+				target_watch_note(&watch, &now, last_read_ns);
 				if (aggregate_commit_samples(&agg))
 					agg.memory_failures++;
 			}

@@ -87,6 +87,14 @@ void target_watch_tick(struct target_watch *w, const struct gobin *bin,
 	w->have_last = true;
 }
 
+void target_watch_note(struct target_watch *w, const struct runtime_state *s, uint64_t ts)
+{
+	w->last = *s;
+	w->last_ts = ts;
+	w->have_last = true;
+	w->next_read_ns = ts + TARGET_WATCH_READ_NS;
+}
+
 void target_watch_finish(struct target_watch *w, uint64_t stop_ns, struct report_end *out)
 {
 	struct exitwatch_records rec;

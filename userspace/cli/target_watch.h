@@ -46,6 +46,9 @@ bool target_watch_gone(struct target_watch *w);
  * the last good one. now: CLOCK_MONOTONIC ns. */
 void target_watch_tick(struct target_watch *w, const struct gobin *bin,
 		       const struct go_layout *layout, uint64_t now);
+/* A read of the runtime's state made elsewhere (the default mode reads it
+ * every 100 ms) at ts: kept as the last, and the watch's own read put off. */
+void target_watch_note(struct target_watch *w, const struct runtime_state *s, uint64_t ts);
 /* How the target ended as of stop_ns (recording's stop), and the last
  * read, into *out. */
 void target_watch_finish(struct target_watch *w, uint64_t stop_ns, struct report_end *out);

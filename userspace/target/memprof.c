@@ -15,6 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "util/array.h"
 #include "target/memprof.h"
 #include "binary/gocode.h"
 #include "target/target_mem.h"
@@ -278,20 +279,6 @@ int memprof_locate(const struct gobin *bin, struct memprof_addrs *out)
 
 /* ---- walking the buckets ---- */
 
-static uint64_t get_u64(const uint8_t *buf, uint32_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, buf + off, sizeof(v));
-	return v;
-}
-
-/* Whether [off, off + width) lies inside len bytes. */
-static bool fits(uint32_t off, uint32_t width, uint64_t len)
-{
-	return go_layout_has(off) && (uint64_t)off + width <= len;
-}
-
 static bool layout_ok(const struct go_layout *l)
 {
 	uint32_t cyc = l->mem_record_cycle_size;
@@ -299,19 +286,19 @@ static bool layout_ok(const struct go_layout *l)
 
 	return l->bucket_header_size && l->bucket_header_size <= MAX_HEADER &&
 	       l->bucket_header_size % 8 == 0 &&
-	       fits(l->bucket_allnext, 8, l->bucket_header_size) &&
-	       fits(l->bucket_typ, 8, l->bucket_header_size) &&
-	       fits(l->bucket_obj_size, 8, l->bucket_header_size) &&
-	       fits(l->bucket_nstk, 8, l->bucket_header_size) &&
+	       go_layout_fits(l->bucket_allnext, 8, l->bucket_header_size) &&
+	       go_layout_fits(l->bucket_typ, 8, l->bucket_header_size) &&
+	       go_layout_fits(l->bucket_obj_size, 8, l->bucket_header_size) &&
+	       go_layout_fits(l->bucket_nstk, 8, l->bucket_header_size) &&
 	       l->mem_record_size && l->mem_record_size <= MAX_RECORD && cyc &&
 	       l->mem_record_active_size == cyc &&
 	       (uint64_t)l->mem_record_future_size == (uint64_t)FUTURE_CYCLES * cyc &&
-	       fits(l->mem_record_active, cyc, l->mem_record_size) &&
-	       fits(l->mem_record_future, l->mem_record_future_size, l->mem_record_size) &&
-	       fits(l->mem_record_cycle_allocs, 8, cyc) && fits(l->mem_record_cycle_frees, 8, cyc) &&
+	       go_layout_fits(l->mem_record_active, cyc, l->mem_record_size) &&
+	       go_layout_fits(l->mem_record_future, l->mem_record_future_size, l->mem_record_size) &&
+	       go_layout_fits(l->mem_record_cycle_allocs, 8, cyc) && go_layout_fits(l->mem_record_cycle_frees, 8, cyc) &&
 	       with_bytes == go_layout_has(l->mem_record_cycle_free_bytes) &&
-	       (!with_bytes || (fits(l->mem_record_cycle_alloc_bytes, 8, cyc) &&
-				fits(l->mem_record_cycle_free_bytes, 8, cyc))) &&
+	       (!with_bytes || (go_layout_fits(l->mem_record_cycle_alloc_bytes, 8, cyc) &&
+				go_layout_fits(l->mem_record_cycle_free_bytes, 8, cyc))) &&
 	       go_layout_has(l->mprof_cycle_value) &&
 	       l->mprof_max_stack > 0 && l->mprof_max_stack <= MAX_STACK_LIMIT;
 }
@@ -324,11 +311,11 @@ struct counts {
 static void read_cycle(const uint8_t *rec, uint32_t at, const struct go_layout *l,
 		       struct counts *c)
 {
-	c->v[0] = get_u64(rec, at + l->mem_record_cycle_allocs);
-	c->v[1] = get_u64(rec, at + l->mem_record_cycle_frees);
+	c->v[0] = go_layout_u64(rec, at + l->mem_record_cycle_allocs);
+	c->v[1] = go_layout_u64(rec, at + l->mem_record_cycle_frees);
 	if (go_layout_has(l->mem_record_cycle_alloc_bytes)) {
-		c->v[2] = get_u64(rec, at + l->mem_record_cycle_alloc_bytes);
-		c->v[3] = get_u64(rec, at + l->mem_record_cycle_free_bytes);
+		c->v[2] = go_layout_u64(rec, at + l->mem_record_cycle_alloc_bytes);
+		c->v[3] = go_layout_u64(rec, at + l->mem_record_cycle_free_bytes);
 	} else {
 		c->v[2] = c->v[3] = 0;
 	}
@@ -378,23 +365,6 @@ static int seen_add(struct seen *s, uint64_t a)
 			return 1;
 	s->slot[i] = a;
 	s->n++;
-	return 0;
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	q = realloc(*p, n * size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = n;
 	return 0;
 }
 
@@ -462,9 +432,9 @@ int memprof_walk(memprof_read_fn read, void *ctx, uint64_t head, uint32_t cycle_
 			ret = 0;
 			break;
 		}
-		typ = get_u64(hdr, l->bucket_typ);
-		nstk = get_u64(hdr, l->bucket_nstk);
-		next = get_u64(hdr, l->bucket_allnext);
+		typ = go_layout_u64(hdr, l->bucket_typ);
+		nstk = go_layout_u64(hdr, l->bucket_nstk);
+		next = go_layout_u64(hdr, l->bucket_allnext);
 		if (typ != BUCKET_MEM_PROFILE || nstk > l->mprof_max_stack) {
 			out->stop = MEMPROF_GARBAGE;
 			break;
@@ -477,9 +447,9 @@ int memprof_walk(memprof_read_fn read, void *ctx, uint64_t head, uint32_t cycle_
 			ret = 0;
 			break;
 		}
-		if (grow((void **)&out->records, &rec_cap, out->count + 1, sizeof(*out->records)) ||
-		    grow((void **)&others, &others_cap, out->count + 1, sizeof(*others)) ||
-		    grow((void **)&out->pcs, &pcs_cap, out->npcs + nstk, sizeof(*out->pcs))) {
+		if (array_reserve((void **)&out->records, &rec_cap, out->count + 1, sizeof(*out->records)) ||
+		    array_reserve((void **)&others, &others_cap, out->count + 1, sizeof(*others)) ||
+		    array_reserve((void **)&out->pcs, &pcs_cap, out->npcs + nstk, sizeof(*out->pcs))) {
 			ret = -ENOMEM;
 			goto cleanup;
 		}
@@ -499,7 +469,7 @@ int memprof_walk(memprof_read_fn read, void *ctx, uint64_t head, uint32_t cycle_
 		r = &out->records[out->count++];
 		memset(r, 0, sizeof(*r));
 		r->npcs = (uint32_t)nstk;
-		r->obj_size = get_u64(hdr, l->bucket_obj_size);
+		r->obj_size = go_layout_u64(hdr, l->bucket_obj_size);
 		r->allocs = act.v[0];
 		r->frees = act.v[1];
 		r->alloc_bytes = act.v[2];

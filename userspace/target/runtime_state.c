@@ -26,28 +26,6 @@
  * of times, then leave the goal unknown. */
 #define GOAL_READ_TRIES 64
 
-static uint64_t get_u64(const uint8_t *buf, uint32_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, buf + off, sizeof(v));
-	return v;
-}
-
-static uint32_t get_u32(const uint8_t *buf, uint32_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, buf + off, sizeof(v));
-	return v;
-}
-
-/* Whether [off, off + width) is inside a buffer of len bytes. */
-static bool fits(uint32_t off, uint32_t width, size_t len)
-{
-	return go_layout_has(off) && (uint64_t)off + width <= len;
-}
-
 int heap_stats_sum(const uint8_t *buf, size_t len, const struct go_layout *l,
 		   struct heap_alloc_totals *out)
 {
@@ -56,11 +34,11 @@ int heap_stats_sum(const uint8_t *buf, size_t len, const struct go_layout *l,
 	memset(out, 0, sizeof(*out));
 	if (!buf || !go_layout_has(l->heap_stats_stats) || !delta ||
 	    (uint64_t)delta * 3 != l->heap_stats_stats_size ||
-	    !fits(l->heap_stats_stats, l->heap_stats_stats_size, len) ||
-	    !fits(l->heap_delta_tiny_alloc_count, 8, delta) ||
-	    !fits(l->heap_delta_large_alloc, 8, delta) ||
-	    !fits(l->heap_delta_large_alloc_count, 8, delta) ||
-	    !fits(l->heap_delta_small_alloc_count, l->heap_delta_small_alloc_count_size, delta) ||
+	    !go_layout_fits(l->heap_stats_stats, l->heap_stats_stats_size, len) ||
+	    !go_layout_fits(l->heap_delta_tiny_alloc_count, 8, delta) ||
+	    !go_layout_fits(l->heap_delta_large_alloc, 8, delta) ||
+	    !go_layout_fits(l->heap_delta_large_alloc_count, 8, delta) ||
+	    !go_layout_fits(l->heap_delta_small_alloc_count, l->heap_delta_small_alloc_count_size, delta) ||
 	    l->heap_delta_small_alloc_count_size % 8)
 		return -EINVAL;
 	nclasses = l->heap_delta_small_alloc_count_size / 8;
@@ -72,11 +50,11 @@ int heap_stats_sum(const uint8_t *buf, size_t len, const struct go_layout *l,
 	for (uint32_t gen = 0; gen < 3; gen++) {
 		const uint8_t *d = buf + l->heap_stats_stats + gen * delta;
 
-		out->tiny_alloc_count += get_u64(d, l->heap_delta_tiny_alloc_count);
-		out->large_alloc_bytes += get_u64(d, l->heap_delta_large_alloc);
-		out->large_alloc_count += get_u64(d, l->heap_delta_large_alloc_count);
+		out->tiny_alloc_count += go_layout_u64(d, l->heap_delta_tiny_alloc_count);
+		out->large_alloc_bytes += go_layout_u64(d, l->heap_delta_large_alloc);
+		out->large_alloc_count += go_layout_u64(d, l->heap_delta_large_alloc_count);
 		for (uint32_t c = 0; c < nclasses; c++) {
-			uint64_t n = get_u64(d, l->heap_delta_small_alloc_count + 8 * c);
+			uint64_t n = go_layout_u64(d, l->heap_delta_small_alloc_count + 8 * c);
 
 			out->small_alloc_count += n;
 			if (out->have_bytes) {
@@ -285,12 +263,12 @@ static int read_memstats(pid_t pid, uint64_t addr, const struct go_layout *l,
 	ret = target_mem_read(pid, addr, buf, len);
 	if (ret)
 		return ret;
-	if (!fits(l->memstats_numgc, 4, len) || !fits(l->memstats_numforcedgc, 4, len) ||
-	    !fits(l->memstats_gc_cpu_fraction, 8, len) ||
-	    !fits(l->memstats_heap_stats, l->memstats_heap_stats_size, len))
+	if (!go_layout_fits(l->memstats_numgc, 4, len) || !go_layout_fits(l->memstats_numforcedgc, 4, len) ||
+	    !go_layout_fits(l->memstats_gc_cpu_fraction, 8, len) ||
+	    !go_layout_fits(l->memstats_heap_stats, l->memstats_heap_stats_size, len))
 		return -EINVAL;
-	out->numgc = get_u32(buf, l->memstats_numgc);
-	out->numforcedgc = get_u32(buf, l->memstats_numforcedgc);
+	out->numgc = go_layout_u32(buf, l->memstats_numgc);
+	out->numforcedgc = go_layout_u32(buf, l->memstats_numforcedgc);
 	memcpy(&out->gc_cpu_fraction, buf + l->memstats_gc_cpu_fraction, sizeof(double));
 	ret = heap_stats_sum(buf + l->memstats_heap_stats, l->memstats_heap_stats_size, l,
 			     &out->allocs);
@@ -350,26 +328,26 @@ static int read_gc_controller(pid_t pid, uint64_t addr, int minor, const struct 
 		if (ret)
 			return ret;
 		out->have_gc_controller = true;
-		out->heap_marked = get_u64(buf, l->gc_controller_heap_marked);
-		out->heap_live = get_u64(buf, l->gc_controller_heap_live);
+		out->heap_marked = go_layout_u64(buf, l->gc_controller_heap_marked);
+		out->heap_live = go_layout_u64(buf, l->gc_controller_heap_live);
 		out->have_gc_percent = go_layout_has(l->gc_controller_gc_percent);
 		if (out->have_gc_percent)
-			out->gc_percent = (int32_t)get_u32(buf, l->gc_controller_gc_percent);
+			out->gc_percent = (int32_t)go_layout_u32(buf, l->gc_controller_gc_percent);
 		out->have_memory_limit = go_layout_has(l->gc_controller_memory_limit);
 		if (out->have_memory_limit)
-			out->memory_limit = (int64_t)get_u64(buf, l->gc_controller_memory_limit);
+			out->memory_limit = (int64_t)go_layout_u64(buf, l->gc_controller_memory_limit);
 		if (!goal_fields || !heap_goal_known(minor))
 			return 0;
 		in = (struct heap_goal_inputs){
-			.gc_percent_heap_goal = get_u64(buf, l->gc_controller_gc_percent_heap_goal),
-			.sweep_dist_min_trigger = get_u64(buf, l->gc_controller_sweep_dist_min_trigger),
-			.triggered = get_u64(buf, l->gc_controller_triggered),
+			.gc_percent_heap_goal = go_layout_u64(buf, l->gc_controller_gc_percent_heap_goal),
+			.sweep_dist_min_trigger = go_layout_u64(buf, l->gc_controller_sweep_dist_min_trigger),
+			.triggered = go_layout_u64(buf, l->gc_controller_triggered),
 			.heap_marked = out->heap_marked,
 			.memory_limit = out->memory_limit,
-			.heap_free = get_u64(buf, l->gc_controller_heap_free),
-			.total_alloc = get_u64(buf, l->gc_controller_total_alloc),
-			.total_free = get_u64(buf, l->gc_controller_total_free),
-			.mapped_ready = get_u64(buf, l->gc_controller_mapped_ready),
+			.heap_free = go_layout_u64(buf, l->gc_controller_heap_free),
+			.total_alloc = go_layout_u64(buf, l->gc_controller_total_alloc),
+			.total_free = go_layout_u64(buf, l->gc_controller_total_free),
+			.mapped_ready = go_layout_u64(buf, l->gc_controller_mapped_ready),
 		};
 		if (in.heap_free + (in.total_alloc - in.total_free) <= in.mapped_ready) {
 			out->heap_goal = go_heap_goal(minor, &in);

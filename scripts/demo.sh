@@ -9,8 +9,11 @@ out=build/demo
 mkdir -p "$out"
 (cd scripts/demo && GOTOOLCHAIN=local GOFLAGS= GOCACHE="${GOMEMTRACE_CACHE:-/var/cache/gomemtrace}/gocache" \
 	"$goroot/bin/go" build -o "$PWD/../../$out/demo-service" .)
-echo "+ build/gomemtrace -o $out -- $out/demo-service"
-build/gomemtrace -o "$out" -- "$out/demo-service"
+# The demo runs for ~25 ms: exact mode (every allocation, with its type),
+# which is for short windows; a long-running service is traced in the
+# default mode, which samples within --overhead-budget.
+echo "+ build/gomemtrace -m exact -o $out -- $out/demo-service"
+build/gomemtrace -m exact -o "$out" -- "$out/demo-service"
 echo
 echo "+ go tool pprof -top -nodecount=10 $out/heap.pb.gz"
 "$goroot/bin/go" tool pprof -top -nodecount=10 "$out/heap.pb.gz" 2>/dev/null

@@ -2,6 +2,7 @@
 /* The text report on stdout: totals, top allocation sites, top types, GC
  * cycles, top stack growth sites, and what was lost. */
 #include <stdio.h>
+#include <string.h>
 
 #include "outputs/report.h"
 
@@ -145,7 +146,7 @@ void report_print_text(const struct report *r, FILE *out, int top)
 			fprintf(out, "; off %u times, %.3f s in all (--overhead-budget %.2g%%)",
 				s->pauses, s->paused_ns / 1e9, s->budget * 100);
 		fputc('\n', out);
-	} else if (r->sources.alloc_sites) {
+	} else if (r->sources.alloc_sites && strcmp(r->sources.alloc_sites, "exact probes")) {
 		fprintf(out, "  sites from %s\n", r->sources.alloc_sites);
 	}
 	if (r->alloc_sites.len)

@@ -453,7 +453,8 @@ int memprof_walk(memprof_read_fn read, void *ctx, uint64_t head, uint32_t cycle_
 			ret = -ENOMEM;
 			goto cleanup;
 		}
-		memcpy(out->pcs + out->npcs, body, (size_t)nstk * 8);
+		if (nstk)
+			memcpy(out->pcs + out->npcs, body, (size_t)nstk * 8);
 		rec = (uint32_t)nstk * 8;
 		read_cycle(body, rec + l->mem_record_active, l, &act);
 		for (int c = 0; c < FUTURE_CYCLES; c++)
@@ -503,7 +504,7 @@ int memprof_walk(memprof_read_fn read, void *ctx, uint64_t head, uint32_t cycle_
 			r->alloc_bytes = r->allocs * r->obj_size;
 			r->free_bytes = r->frees * r->obj_size;
 		}
-		r->pcs = out->pcs + at;
+		r->pcs = r->npcs ? out->pcs + at : NULL;
 		at += r->npcs;
 	}
 

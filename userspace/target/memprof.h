@@ -13,6 +13,14 @@
  * would, and all three futures added when every bucket is still empty (no GC
  * has published a cycle yet). Offsets come from the layout (DWARF or the
  * generated table); addresses from ELF symbols, else from the runtime's code.
+ *
+ * Consistency: the runtime only ever prepends to the list (stkbucket) and
+ * never frees a bucket nor changes a header, so a walk from the head read
+ * once is safe while the program runs. The counts are not a snapshot: the
+ * runtime updates them under profMemActiveLock / profMemFutureLock, which a
+ * reader outside cannot take, and a GC (mProf_NextCycle, mProf_Flush) may
+ * move counts between cycles during the walk. Read while the program holds
+ * still (tests) or accept counts of neighbouring moments.
  */
 #ifndef GOMEMTRACE_MEMPROF_H
 #define GOMEMTRACE_MEMPROF_H

@@ -14,9 +14,11 @@
 // DIR/heap.pb.gz (pprof.Lookup("heap").WriteTo(f, 0): scaled values at the
 // rate), then MemProfileRate = 0 and DIR/heap.txt (WriteTo(f, 1): raw
 // counts and return PCs), and the rate restored. With the rate at 0 nothing
-// that the second write allocates is sampled, so the buckets then are the
-// ones heap.txt lists; the profile writes allocate no bucket counts that a
-// reader of active (plus future[cycle%3], empty after the flush) would see.
+// that the second write allocates is sampled, and with GC off nothing that
+// is sampled later is published: the counts a reader of active (plus
+// future[cycle%3], empty after the flush) sees are heap.txt's. The
+// runtime's own goroutines may still add a bucket after it (with no
+// published counts; test_memprof tells them apart).
 // Then "ready RATE\n" is written and the program blocks on stdin by raw
 // syscalls on preallocated buffers (no allocation). At a line it prints
 // "rate RATE\n" (MemProfileRate as it sees it then) and waits for another

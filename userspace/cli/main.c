@@ -1069,9 +1069,12 @@ int main(int argc, char **argv)
 	}
 
 	while (!exiting) {
-		/* While the probes are on, the budget looks often: a spell
-		 * over it lasts a few ms, not a whole period. */
-		uint64_t tick_ns = budget.paused ? BUDGET_TICK_NS : BUDGET_TICK_ON_NS;
+		/* While the refill probes are on, the budget looks often: a
+		 * spell over it lasts a few ms, not a whole period. Else (no
+		 * allocation probe: stack growth and GC only, or paused) every
+		 * 20 ms: each look costs the tracer ~30 us, which a saturated
+		 * host takes from the target. */
+		uint64_t tick_ns = sampled && !budget.paused ? BUDGET_TICK_ON_NS : BUDGET_TICK_NS;
 		int timeout_ms = exact ? 100 : (int)(tick_ns / 1000000);
 
 		if (deadline_ns) {

@@ -579,7 +579,7 @@ struct live_ui {
 	bool progress_shown;
 	uint64_t start_ns;
 	uint64_t next_metrics_ns, next_row_ns, next_progress_ns;
-	struct live_sample row_prev;
+	struct interval_table table;
 };
 
 static bool live_ui_on(const struct live_ui *ui)
@@ -596,17 +596,26 @@ static void progress_clear(struct live_ui *ui)
 	}
 }
 
-/* The first sample: the table's starting point, the first /metrics. */
-static void live_ui_begin(struct live_ui *ui, uint64_t now)
+/* The first sample: the table's starting point, the first /metrics.
+ * Returns 0 or -ENOMEM. */
+static int live_ui_begin(struct live_ui *ui)
 {
-	live_take(&ui->src, &ui->row_prev);
-	metrics_server_update(ui->server, &ui->row_prev);
-	ui->start_ns = now;
-	ui->next_metrics_ns = now + METRICS_REFRESH_NS;
-	ui->next_row_ns = now + ui->interval_ns;
-	ui->next_progress_ns = now + PROGRESS_AFTER_NS;
-	if (ui->interval_ns)
+	struct live_sample s;
+	int ret;
+
+	live_take(&ui->src, &s);
+	metrics_server_update(ui->server, &s);
+	ui->start_ns = s.mono_ns;
+	ui->next_metrics_ns = s.mono_ns + METRICS_REFRESH_NS;
+	ui->next_row_ns = s.mono_ns + ui->interval_ns;
+	ui->next_progress_ns = s.mono_ns + PROGRESS_AFTER_NS;
+	if (ui->interval_ns) {
+		ret = interval_table_init(&ui->table, &s, ui->interval_ns);
+		if (ret)
+			return ret;
 		interval_print_header(stdout);
+	}
+	return 0;
 }
 
 /* Does what is due at now; returns when something is next due. */
@@ -621,13 +630,12 @@ static uint64_t live_ui_tick(struct live_ui *ui, uint64_t now)
 
 		live_take(&ui->src, &s);
 		taken = true;
-		interval_row_compute(&ui->row_prev, &s, ui->start_ns, &row);
+		interval_table_next(&ui->table, &s, &row);
 		if (ui->progress_shown) {
 			progress_clear(ui);
 			ui->next_progress_ns = now;	/* redrawn below */
 		}
 		interval_print_row(stdout, &row);
-		ui->row_prev = s;
 		while (ui->next_row_ns <= now)	/* a late row does not bunch up */
 			ui->next_row_ns += ui->interval_ns;
 	}
@@ -829,7 +837,11 @@ int main(int argc, char **argv)
 	 * exec'd): its runtime can be read. */
 	if (live_ui_on(&ui)) {
 		live_init(&ui.src, rep.pid, bin, layout, mt, &agg);
-		live_ui_begin(&ui, clock_ns(CLOCK_MONOTONIC));
+		ret = live_ui_begin(&ui);
+		if (ret) {
+			fprintf(stderr, "gomemtrace: %s\n", strerror(-ret));
+			goto cleanup;
+		}
 	}
 
 	while (!exiting) {
@@ -947,6 +959,7 @@ int main(int argc, char **argv)
 cleanup:
 	progress_clear(&ui);
 	metrics_server_stop(ui.server);
+	interval_table_free(&ui.table);
 	if (child.pid > 0 && child.go_fd >= 0)
 		launch_abort(&child);
 	memtrace_close(mt);

@@ -5,7 +5,7 @@
  *   elapsed_s    seconds since the trace began
  *   allocs/s     heap objects allocated a second (MemStats.Mallocs' rate)
  *   alloc_MiB/s  heap bytes allocated a second (MemStats.TotalAlloc's rate)
- *   gc/min       GC cycles completed, per minute (MemStats.NumGC's rate)
+ *   gc/min       GC cycles completed in the interval, per minute
  *   gc_cpu       MemStats.GCCPUFraction: the GC's share of the CPU time
  *                available since the program started (as the runtime
  *                computes it at each cycle's end)
@@ -17,9 +17,14 @@
  *   lost         events the tracer lost in the interval
  *   flags        health signs, as words, "-" when none:
  *     gc-cpu-high                   gc_cpu > 0.3
- *     gc-frequent-heap-not-falling  more than 5 cycles a minute and the live
- *                                   heap no lower than at the previous row:
- *                                   the GC runs often and frees nothing
+ *     gc-frequent-heap-not-falling  more than 5 cycles within the last
+ *                                   minute (the trace's first minute: since
+ *                                   it began), and the live heap no lower
+ *                                   than a minute ago: the GC runs often and
+ *                                   frees nothing. Counted over a minute,
+ *                                   not the interval: one cycle in a 1 s
+ *                                   interval (sysmon forces one every 2
+ *                                   minutes) is not a sign
  *     heap-near-goal                live >= 90% of the goal (goal/live <=
  *                                   1.11): the next cycle is never far off,
  *                                   a memory limit (GOMEMLIMIT) close to the
@@ -31,24 +36,93 @@
  * climbs towards the goal between cycles in every program, which would make
  * "near the goal" a matter of when the row is taken.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "outputs/interval.h"
 
 #define MIB (1024.0 * 1024.0)
 
-void interval_row_compute(const struct live_sample *prev, const struct live_sample *cur,
-			  uint64_t start_ns, struct interval_row *row)
+int interval_table_init(struct interval_table *t, const struct live_sample *first,
+			uint64_t interval_ns)
 {
+	memset(t, 0, sizeof(*t));
+	/* a minute of rows, the one a minute ago and the new one */
+	t->cap = INTERVAL_GC_WINDOW_NS / (interval_ns ? interval_ns : 1) + 3;
+	t->points = calloc(t->cap, sizeof(*t->points));
+	if (!t->points)
+		return -ENOMEM;
+	t->start_ns = first->mono_ns;
+	t->prev = *first;
+	return 0;
+}
+
+void interval_table_free(struct interval_table *t)
+{
+	free(t->points);
+	t->points = NULL;
+}
+
+static struct interval_point point_of(const struct live_sample *s)
+{
+	struct interval_point p = { .mono_ns = s->mono_ns };
+
+	p.have = !s->runtime_err && s->rt.have_memstats && s->rt.have_gc_controller;
+	if (p.have) {
+		p.numgc = s->rt.numgc;
+		p.heap_marked = s->rt.heap_marked;
+	}
+	return p;
+}
+
+static void push_point(struct interval_table *t, struct interval_point p)
+{
+	if (t->len == t->cap) {
+		t->head = (t->head + 1) % t->cap;
+		t->len--;
+	}
+	t->points[(t->head + t->len) % t->cap] = p;
+	t->len++;
+}
+
+/* More than INTERVAL_GC_CYCLES_HIGH cycles since the oldest point of the
+ * last minute (the first sample, in a trace's first minute), and the live
+ * heap no lower than then. */
+static bool gc_frequent(struct interval_table *t, const struct interval_point *now)
+{
+	/* drop points over a minute old, keeping one at or past the minute */
+	while (t->len > 1 &&
+	       now->mono_ns - t->points[(t->head + 1) % t->cap].mono_ns >= INTERVAL_GC_WINDOW_NS) {
+		t->head = (t->head + 1) % t->cap;
+		t->len--;
+	}
+	for (size_t i = 0; i < t->len; i++) {
+		const struct interval_point *p = &t->points[(t->head + i) % t->cap];
+
+		if (!p->have)
+			continue;
+		return now->have && (uint32_t)(now->numgc - p->numgc) > INTERVAL_GC_CYCLES_HIGH &&
+		       now->heap_marked >= p->heap_marked;
+	}
+	return false;
+}
+
+void interval_table_next(struct interval_table *t, const struct live_sample *cur,
+			 struct interval_row *row)
+{
+	const struct live_sample *prev = &t->prev;
 	double dt = cur->mono_ns > prev->mono_ns ? (cur->mono_ns - prev->mono_ns) / 1e9 : 0;
 	const struct runtime_state *a = &prev->rt, *b = &cur->rt;
-	bool both = !prev->runtime_err && !cur->runtime_err;
+	struct interval_point now = point_of(cur);
 
 	*row = (struct interval_row){ 0 };
-	row->elapsed_s = cur->mono_ns > start_ns ? (cur->mono_ns - start_ns) / 1e9 : 0;
-	if (dt <= 0)
-		return;
-	if (both && a->have_memstats && b->have_memstats) {
+	if (!t->len)
+		push_point(t, point_of(prev));
+	row->elapsed_s = cur->mono_ns > t->start_ns ? (cur->mono_ns - t->start_ns) / 1e9 : 0;
+	if (dt > 0 && !prev->runtime_err && !cur->runtime_err && a->have_memstats &&
+	    b->have_memstats) {
 		row->have_allocs = true;
 		row->alloc_objects_per_s = (double)(b->allocs.mallocs - a->allocs.mallocs) / dt;
 		row->have_alloc_bytes = a->allocs.have_bytes && b->allocs.have_bytes;
@@ -57,9 +131,13 @@ void interval_row_compute(const struct live_sample *prev, const struct live_samp
 				(double)(b->allocs.total_alloc - a->allocs.total_alloc) / dt;
 		row->have_gc = true;
 		row->gc_per_min = (double)(uint32_t)(b->numgc - a->numgc) / dt * 60.0;
+	}
+	if (!cur->runtime_err && b->have_memstats) {
 		row->gc_cpu_fraction = b->gc_cpu_fraction;
 		if (row->gc_cpu_fraction > INTERVAL_GC_CPU_HIGH)
 			row->flags |= INTERVAL_FLAG_GC_CPU;
+	} else {
+		row->have_gc = false;
 	}
 	if (!cur->runtime_err && b->have_gc_controller) {
 		row->have_live = true;
@@ -69,14 +147,16 @@ void interval_row_compute(const struct live_sample *prev, const struct live_samp
 		row->have_goal = true;
 		row->heap_goal = b->heap_goal;
 	}
-	if (row->have_gc && row->have_live && !prev->runtime_err && a->have_gc_controller &&
-	    row->gc_per_min > INTERVAL_GC_PER_MIN_HIGH && b->heap_marked >= a->heap_marked)
+	if (gc_frequent(t, &now))
 		row->flags |= INTERVAL_FLAG_GC_FREQUENT;
+	push_point(t, now);
 	if (row->have_live && row->have_goal && row->heap_goal &&
 	    (double)row->heap_live >= INTERVAL_NEAR_GOAL * (double)row->heap_goal)
 		row->flags |= INTERVAL_FLAG_NEAR_GOAL;
-	row->growths_per_s = (double)(cur->stack_growths - prev->stack_growths) / dt;
+	if (dt > 0)
+		row->growths_per_s = (double)(cur->stack_growths - prev->stack_growths) / dt;
 	row->lost = cur->lost_events - prev->lost_events;
+	t->prev = *cur;
 }
 
 void interval_print_header(FILE *f)

@@ -24,7 +24,7 @@ ifeq ($(SANITIZE),1)
 OUTPUT := build-san
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
-LDLIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -ldw -lelf -lz \
+LDLIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -ldw -lelf -lz -lm \
 	  $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -pthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	      -Wall -Werror -MMD -MP
@@ -75,6 +75,13 @@ $(GOBIN_QUERY): tests/tools/gobin-query.c $(LIB_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+# memprof-dump: command-line front of userspace/target/memprof.h, used by
+# tests/integration/test_memprof.
+MEMPROF_DUMP := $(OUTPUT)/tests/tools/memprof-dump
+$(MEMPROF_DUMP): tests/tools/memprof-dump.c $(LIB_OBJS)
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 # empty-probes: the benchmark's baseline (bare uprobe traps).
 EMPTY_PROBES := $(OUTPUT)/tests/tools/empty-probes
 $(EMPTY_PROBES): tests/tools/empty-probes.c $(LIB_OBJS) $(OUTPUT)/empty.skel.h
@@ -83,7 +90,7 @@ $(EMPTY_PROBES): tests/tools/empty-probes.c $(LIB_OBJS) $(OUTPUT)/empty.skel.h
 	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 -include $(wildcard $(OUTPUT)/tests/tools/*.d)
 
-unit: $(UNIT_BINS) $(GOBIN_QUERY)
+unit: $(UNIT_BINS) $(GOBIN_QUERY) $(MEMPROF_DUMP)
 
 setup:
 	$(Q)scripts/setup.sh
@@ -120,7 +127,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
 FUZZ_PARSERS := binary/elf_reader binary/pclntab binary/buildinfo binary/dwarf_layout \
 		binary/gobinary binary/gotype aggregate/symbolize binary/prologue \
 		binary/go_layouts target/runtime_state target/target_mem target/target_maps \
-		binary/gocode aggregate/sizeclass
+		binary/gocode aggregate/sizeclass target/memprof
 FUZZ_LIB_OBJS := $(patsubst %,$(FUZZ_OUTPUT)/userspace/%.o,$(FUZZ_PARSERS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUTPUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -132,7 +139,7 @@ $(FUZZ_OUTPUT)/userspace/%.o: userspace/%.c
 
 $(FUZZ_OUTPUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
 	$(call msg,FUZZER,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) -ldw -lelf -lz -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) -ldw -lelf -lz -lm -o $@
 
 .SECONDARY: $(FUZZ_LIB_OBJS)
 fuzz-build: $(FUZZ_BINS)

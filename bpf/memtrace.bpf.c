@@ -26,6 +26,11 @@ const volatile __u64 go_g_goid_off = 0;		/* 0: unknown */
 const volatile __u64 go_work_cycles_addr = 0;	/* link-time address, 0: unknown */
 const volatile __u32 go_work_cycles_size = 4;
 const volatile __u64 go_memstats_numgc_addr = 0; /* link-time address, 0: unknown */
+/* Sampled sources: mcache.alloc, mspan.allocCount, allocCountBeforeCache. */
+const volatile __u64 go_mcache_alloc_off = 0;
+const volatile __u32 go_num_span_classes = 0;	/* 0: refill not probed */
+const volatile __u64 go_mspan_alloc_count_off = 0;
+const volatile __u64 go_mspan_alloc_count_before_cache_off = 0;
 /* Link-time extent of the binary's file image (gobin_image_extent). */
 const volatile __u64 image_lo = 0, image_hi = 0;
 
@@ -40,6 +45,13 @@ __u32 load_bias_known = 0;
  * attached and from the stop on: every program returns at once, so a trace
  * covers exactly [start, stop] whatever the detach costs. */
 __u32 tracing_stopped = 0;
+
+/* Set by user space while the overhead budget takes the frequent probes
+ * off: a detach takes effect only after tens of ms (the kernel waits for
+ * RCU grace periods), and until then their programs return at once. */
+__u32 sampling_paused = 0;
+
+
 
 /*
  * 4 MiB: at ~20 us per trap, two CPUs produce at most ~15 MB/s of records,
@@ -84,6 +96,14 @@ static __always_inline void count(__u32 counter)
 
 	if (c)
 		(*c)++;
+}
+
+static __always_inline bool paused(void)
+{
+	if (!sampling_paused)
+		return false;
+	count(COUNTER_PAUSED_HITS);
+	return true;
 }
 
 /* Allocation counts cached per CPU (struct alloc_cache_slot). */
@@ -373,25 +393,26 @@ static __always_inline bool same_key(const struct alloc_key *a, const struct all
  * cache slot for the key; a key it evicts goes to alloc_counts; whatever
  * the maps have no room for goes out as an event. Nothing is dropped.
  */
-static __always_inline void count_alloc(const struct alloc_key *key, struct alloc_event *e)
+static __always_inline void count_alloc(const struct alloc_key *key, struct alloc_event *e,
+					__u64 objects)
 {
 	__u32 idx = (key->stack_id ^ key->size ^ (key->typ >> 4)) & (ALLOC_CACHE_SLOTS - 1);
 	struct alloc_cache_slot *slot = bpf_map_lookup_elem(&alloc_cache, &idx);
 	const struct user_stack *evicted;
 
 	if (!slot) {
-		if (!stack_stored(key->stack_id, &e->stack) || !count_add(key, 1))
-			emit_alloc(e, key, 1, &e->stack);
+		if (!stack_stored(key->stack_id, &e->stack) || !count_add(key, objects))
+			emit_alloc(e, key, objects, &e->stack);
 		return;
 	}
 	if (slot->objects && same_key(&slot->key, key)) {
-		slot->objects++;
+		slot->objects += objects;
 		return;
 	}
 	/* A key is cached only once its frames are stored: user space never
 	 * sees a key without them. */
 	if (!stack_stored(key->stack_id, &e->stack)) {
-		emit_alloc(e, key, 1, &e->stack);
+		emit_alloc(e, key, objects, &e->stack);
 		return;
 	}
 	if (slot->objects && !count_add(&slot->key, slot->objects)) {
@@ -402,7 +423,7 @@ static __always_inline void count_alloc(const struct alloc_key *key, struct allo
 			__sync_fetch_and_add(&lost_events, 1);
 	}
 	slot->key = *key;
-	slot->objects = 1;
+	slot->objects = objects;
 }
 
 /*
@@ -457,8 +478,113 @@ int alloc(struct pt_regs *ctx)
 			   (MAX_STACK_DEPTH - 1);
 	e->stack.pad = 0;
 	key.stack_id = stack_id(&e->stack);
-	count_alloc(&key, e);
+	count_alloc(&key, e, 1);
 	scratch_put(sc);
+	return 0;
+}
+
+/*
+ * A sample of the default mode: objects at key, sent with the stack at ctx
+ * as one record (samples are few by design, and user space counts each:
+ * their number per stack sets the estimate's error). A sample whose
+ * scratch space is taken goes without its stack.
+ */
+static __always_inline void send_sample(struct pt_regs *ctx, __u64 cookie,
+					struct alloc_key *key, __u64 objects)
+{
+	struct alloc_event *e;
+	struct scratch *sc;
+	__u32 n = 0;
+
+	probe_bias(ctx);
+	sc = scratch_get();
+	if (!sc) {
+		/* struct alloc_event without frames */
+		struct {
+			struct event_header hdr;
+			struct alloc_key key;
+			__u64 objects;
+			__u32 nframes, pad;
+		} small;
+
+		count(COUNTER_UNWALKED);
+		fill_header(&small.hdr, EVENT_ALLOC);
+		small.key = *key;
+		small.objects = objects;
+		small.nframes = small.pad = 0;
+		emit(&small, sizeof(small));
+		return;
+	}
+	e = &sc->ev.alloc;
+	fill_header(&e->hdr, EVENT_ALLOC);
+	e->key = *key;
+	e->objects = objects;
+	n = user_stack(ctx, cookie, e->stack.frames, &sc->chunk) & (MAX_STACK_DEPTH - 1);
+	e->stack.nframes = n;
+	e->stack.pad = 0;
+	emit(e, EVENT_FIXED_SIZE(alloc_event) + n * sizeof(__u64));
+	scratch_put(sc);
+}
+
+/*
+ * (*mcache).refill(c *mcache, spc spanClass): RAX = c, BL = spc. The span
+ * it is about to replace, c.alloc[spc], had allocCount -
+ * allocCountBeforeCache objects allocated from it while cached: exactly
+ * what the runtime adds to heapStats.smallAllocCount for it (mcache.go).
+ * One hit per span; the stack is that of the allocation that found the
+ * span full, a sample of the size class's allocations.
+ */
+SEC("uprobe")
+int alloc_refill(struct pt_regs *ctx)
+{
+	__u64 c = ctx->ax, spc = ctx->bx & 0xff, cookie = bpf_get_attach_cookie(ctx), span;
+	struct alloc_key key = { .size = spc, .probe = ALLOC_PROBE_REFILL };
+	__u16 n = 0, before = 0;
+
+	if (!wanted() || !c || spc >= go_num_span_classes || paused())
+		return 0;
+	if (restarts(ctx, cookie)) {
+		count(COUNTER_RESTARTS);
+		return 0;
+	}
+	count(COUNTER_REFILL_HITS);
+	span = read_user_u64(c + go_mcache_alloc_off + spc * 8);
+	if (span) {
+		bpf_probe_read_user(&n, sizeof(n), (void *)(span + go_mspan_alloc_count_off));
+		bpf_probe_read_user(&before, sizeof(before),
+				    (void *)(span + go_mspan_alloc_count_before_cache_off));
+	}
+	/* emptymspan at first, or a span swept empty: nothing to count. */
+	if (n <= before) {
+		count(COUNTER_REFILL_EMPTY);
+		return 0;
+	}
+	if (!(spc & 1))
+		key.flags = ALLOC_F_SCAN;
+	send_sample(ctx, cookie, &key, n - before);
+	return 0;
+}
+
+/*
+ * (*mcache).allocLarge(c *mcache, size uintptr, noscan bool): RBX = size,
+ * CL = noscan. Every allocation over 32 KiB, one hit each.
+ */
+SEC("uprobe")
+int alloc_large(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	struct alloc_key key = { .size = ctx->bx, .probe = ALLOC_PROBE_ALLOC_LARGE };
+
+	if (!wanted() || !key.size || paused())
+		return 0;
+	if (restarts(ctx, cookie)) {
+		count(COUNTER_RESTARTS);
+		return 0;
+	}
+	count(COUNTER_LARGE_HITS);
+	if (!(ctx->cx & 0xff))
+		key.flags = ALLOC_F_SCAN;
+	send_sample(ctx, cookie, &key, 1);
 	return 0;
 }
 
@@ -523,7 +649,7 @@ int morestack(struct pt_regs *ctx)
 	struct stack_chunk *c;
 	struct scratch *sc;
 
-	if (!wanted() || !g)
+	if (!wanted() || !g || paused())
 		return 0;
 	sc = scratch_get();
 	if (!sc) {
@@ -563,7 +689,7 @@ int copystack(struct pt_regs *ctx)
 	struct copystack_event e = {};
 	__u64 gp = ctx->ax;
 
-	if (!wanted() || !gp || restarts(ctx, bpf_get_attach_cookie(ctx)))
+	if (!wanted() || !gp || paused() || restarts(ctx, bpf_get_attach_cookie(ctx)))
 		return 0;
 	count(COUNTER_COPYSTACK_HITS);
 	probe_bias(ctx);

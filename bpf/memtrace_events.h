@@ -32,6 +32,12 @@ enum alloc_probe_kind {
 	ALLOC_PROBE_SCAN_NOHEADER = 4,	/* mallocgcSmallScanNoHeader*, <= 512 bytes */
 	ALLOC_PROBE_SCAN_HEADER = 5,	/* mallocgcSmallScanHeader, > 512 bytes */
 	ALLOC_PROBE_LARGE = 6,		/* mallocgcLarge, > 32 KiB */
+	/* Sampled sources (the default mode without runtime sampling): */
+	ALLOC_PROBE_REFILL = 7,		/* (*mcache).refill: key.size is the span
+					 * class, the count the objects allocated
+					 * from the span it replaces */
+	ALLOC_PROBE_ALLOC_LARGE = 8,	/* (*mcache).allocLarge: one > 32 KiB
+					 * allocation, key.size as requested */
 };
 
 /*
@@ -136,6 +142,10 @@ enum probe_counter {
 	COUNTER_MORESTACK_HITS,
 	COUNTER_COPYSTACK_HITS,
 	COUNTER_UNWALKED,	/* allocations counted without their stack (STACK_ID_NONE) */
+	COUNTER_REFILL_HITS,	/* (*mcache).refill hits: one sample each */
+	COUNTER_REFILL_EMPTY,	/* of which replaced a span nothing was allocated from */
+	COUNTER_LARGE_HITS,	/* (*mcache).allocLarge hits */
+	COUNTER_PAUSED_HITS,	/* hits of paused programs, until the detach takes effect */
 	COUNTER_MAX,
 };
 

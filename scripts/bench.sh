@@ -55,7 +55,7 @@ for v in ${BENCH_GO:-1.27 1.19}; do
 		late+=("$(build/tests/tools/empty-probes --after-prologue -- "$bin" -n "$n" \
 			2>/dev/null | cpu_ns)")
 		empty+=("$(build/tests/tools/empty-probes -- "$bin" -n "$n" 2>/dev/null | cpu_ns)")
-		exact+=("$(build/gomemtrace -q -o "$out/trace-go$v" -- "$bin" -n "$n" 2>/dev/null |
+		exact+=("$(build/gomemtrace -m exact -q -o "$out/trace-go$v" -- "$bin" -n "$n" 2>/dev/null |
 			cpu_ns)")
 		tracer+=("$(json "$out/trace-go$v/report.json" 'r["cost"]["tracer_cpu_ns"]')")
 	done
@@ -63,7 +63,7 @@ for v in ${BENCH_GO:-1.27 1.19}; do
 	# The kernel's own count of time spent in the alloc program.
 	old=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=1
-	build/gomemtrace -q -o "$out/stats-go$v" -- "$bin" -n "$n" >/dev/null 2>&1 || true
+	build/gomemtrace -m exact -q -o "$out/stats-go$v" -- "$bin" -n "$n" >/dev/null 2>&1 || true
 	sysctl -qw kernel.bpf_stats_enabled="$old"
 	bpf=$(json "$out/stats-go$v/report.json" \
 		'[p["run_time_ns"] / p["runs"] for p in r["cost"]["bpf_programs"] if p["program"] == "alloc"][0]')
@@ -79,6 +79,13 @@ for v in ${BENCH_GO:-1.27 1.19}; do
 			x/b, lost
 	}'
 done
+
+# The default mode: cost within noise, shares against the runtime's own.
+if [ "${BENCH_DEFAULT:-1}" = 1 ]; then
+	echo
+	GOMEMTRACE_GO=$(scripts/fetch-go.sh 1.27 | awk '{print $2}')/bin/go \
+		BENCH_REPEAT="$repeat" scripts/bench-default.py
+fi
 
 # A real service under load.
 caddy=$(command -v caddy || true)
@@ -96,29 +103,40 @@ if [ "${BENCH_HTTP:-1}" = 1 ] && [ -n "$caddy" ] && command -v wrk >/dev/null; t
 	done
 	rps() { wrk -t2 -c4 -d"${secs}s" "http://127.0.0.1:$port/index.html" |
 		awk '/^Requests\/sec/ {print $2}'; }
-	plain=() traced=() lostv=()
-	for _ in $(seq "${BENCH_HTTP_REPEAT:-3}"); do
-		plain+=("$(rps)")
-		build/gomemtrace -q -o "$out/trace-caddy" -p "$cpid" >/dev/null 2>"$out/tracer.err" &
+	trace_rps() {	# MODE: requests/s while gomemtrace traces caddy in MODE
+		build/gomemtrace -m "$1" -q -o "$out/trace-caddy-$1" -p "$cpid" >/dev/null \
+			2>"$out/tracer.err" &
 		tpid=$!
 		for _ in $(seq 100); do
 			grep -q '^Tracing pid' "$out/tracer.err" && break
 			sleep 0.1
 		done
-		traced+=("$(rps)")
+		rps
 		kill -INT "$tpid"
 		wait "$tpid" || true
-		lostv+=("$(json "$out/trace-caddy/report.json" 'r["lost_events"]')")
+	}
+	plain=() dflt=() exact=() lostv=()
+	for _ in $(seq "${BENCH_HTTP_REPEAT:-3}"); do
+		plain+=("$(rps)")
+		dflt+=("$(trace_rps default)")
+		exact+=("$(trace_rps exact)")
+		lostv+=("$(json "$out/trace-caddy-exact/report.json" 'r["lost_events"]')")
 	done
 	p=$(printf '%s\n' "${plain[@]}" | median)
-	q=$(printf '%s\n' "${traced[@]}" | median)
+	d=$(printf '%s\n' "${dflt[@]}" | median)
+	q=$(printf '%s\n' "${exact[@]}" | median)
 	echo
 	echo "caddy $("$cache/go/1.27/usr/lib/go-1.27/bin/go" version "$caddy" 2>/dev/null |
 		awk '{print $2}') file server under wrk -t2 -c4, ${secs}s, medians of ${#plain[@]}"
-	awk -v p="$p" -v q="$q" -v lost="${lostv[*]}" 'BEGIN {
-		printf "  untraced %.0f req/s, exact mode %.0f req/s: %.1f%% kept; lost events %s\n",
-			p, q, 100*q/p, lost
+	src=$(json "$out/trace-caddy-default/report.json" 'r["sources"]["alloc_sites"]')
+	top=$(json "$out/trace-caddy-default/report.json" \
+		'", ".join(s["function"] for s in r["alloc"]["sites"][:3])')
+	awk -v p="$p" -v d="$d" -v q="$q" -v lost="${lostv[*]}" -v src="$src" 'BEGIN {
+		printf "  untraced %.0f req/s; default mode (sites: %s) %.0f req/s: %.1f%% kept;\n",
+			p, src, d, 100*d/p
+		printf "  exact mode %.0f req/s: %.1f%% kept; lost events %s\n", q, 100*q/p, lost
 	}'
+	echo "  default mode's top sites: $top"
 fi
 
 # Reading large Go binaries: open, index, symbolize, and the tracer's RSS.

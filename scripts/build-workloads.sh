@@ -14,7 +14,10 @@
 #               SIGTRAP at start, traced or not; that pair is not listed.
 #
 # Outputs go to $GOMEMTRACE_CACHE/workloads/go1.NN/VARIANT/workload, never into
-# the repository. A binary is rebuilt only when its stamp (hash of the workload
+# the repository. GOMEMTRACE_WORKLOAD_SRC=DIR builds another Go program (a
+# main package with its own go.mod, e.g. tests/tools/heapprof) the same way,
+# into $GOMEMTRACE_CACHE/workloads/NAME/go1.NN/VARIANT/NAME (NAME: DIR's
+# base name). A binary is rebuilt only when its stamp (hash of the workload
 # sources, this script, the toolchain's version and the variant's flags)
 # changed. Toolchains come from scripts/fetch-go.sh. Prints, one per line,
 # "VERSION VARIANT PATH".
@@ -22,7 +25,9 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-src=$root/tests/workload
+src=${GOMEMTRACE_WORKLOAD_SRC:-$root/tests/workload}
+src=$(cd "$src" && pwd)
+name=$(basename "$src")
 cache=${GOMEMTRACE_CACHE:-/var/cache/gomemtrace}
 export GOMEMTRACE_CACHE=$cache
 read -r -a variants <<<"${GOMEMTRACE_WORKLOAD_VARIANTS:-plain stripped pie cgo static-pie}"
@@ -68,15 +73,19 @@ while read -r v goroot; do
 		fi
 		[ "$variant:$v" != static-pie:1.19 ] || continue
 		vflags=$(variant_flags "$variant")
-		out=$cache/workloads/go$v/$variant
+		if [ "$src" = "$root/tests/workload" ]; then
+			out=$cache/workloads/go$v/$variant exe=workload
+		else
+			out=$cache/workloads/$name/go$v/$variant exe=$name
+		fi
 		stamp="$src_hash $goversion $venv $vflags"
-		if [ -x "$out/workload" ] && [ -f "$out/stamp" ] &&
+		if [ -x "$out/$exe" ] && [ -f "$out/stamp" ] &&
 			[ "$(cat "$out/stamp")" = "$stamp" ]; then
-			echo "$v $variant $out/workload"
+			echo "$v $variant $out/$exe"
 			continue
 		fi
 		mkdir -p "$out" "$cache/gocache" "$cache/gopath"
-		tmp=$(mktemp "$out/.workload.XXXXXX")
+		tmp=$(mktemp "$out/.$exe.XXXXXX")
 		args=(build -buildvcs=false -o "$tmp")
 		while IFS= read -r f; do
 			[ -z "$f" ] || args+=("$f")
@@ -90,8 +99,8 @@ while read -r v goroot; do
 			echo "build-workloads: go$v $variant: build failed" >&2
 			exit 1
 		fi
-		mv -f "$tmp" "$out/workload"
+		mv -f "$tmp" "$out/$exe"
 		echo "$stamp" >"$out/stamp"
-		echo "$v $variant $out/workload"
+		echo "$v $variant $out/$exe"
 	done
 done <<<"$toolchains"

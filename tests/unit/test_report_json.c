@@ -134,8 +134,8 @@ static void test_report(void)
 {
 	char path[] = "/tmp/gomemtrace-test-json.XXXXXX";
 	struct site sites[] = {
-		{ "main.\xff\xfe", "/src/\xed\xa0\x80.go", 7, 3, 48 },
-		{ "main.\xc0\xafok", "/src/\xe2\x82", 9, 1, 16 },
+		{ "main.\xff\xfe", "/src/\xed\xa0\x80.go", 7, 3, 48, 0 },
+		{ "main.\xc0\xafok", "/src/\xe2\x82", 9, 1, 16, 0 },
 	};
 	struct aggregate agg;
 	struct report r = {

@@ -110,6 +110,8 @@ int stack_table_add_limited(struct stack_table *t, const uint64_t *frames, uint3
 	e->nframes = nframes;
 	e->count = count;
 	e->bytes = bytes;
+	e->samples = 0;
+	e->inuse_count = e->inuse_bytes = 0;
 	if (index)
 		*index = t->len;
 	t->slots[s] = ++t->len;
@@ -138,6 +140,8 @@ void aggregate_free(struct aggregate *agg)
 	stack_table_free(&agg->allocs);
 	stack_table_free(&agg->growths);
 	stack_table_free(&agg->morestacks);
+	stack_table_free(&agg->samples);
+	stack_table_free(&agg->pending_samples);
 	free(agg->growth_log);
 	free(agg->gc);
 	free(agg->pending);
@@ -178,11 +182,105 @@ static int add_bounded(struct aggregate *agg, struct stack_table *t, const uint6
 	return stack_table_add_limited(t, fold, 1, tag, count, bytes, index, 0);
 }
 
+/* Pages of a large allocation: (*mcache).allocLarge rounds up to 8 KiB. */
+#define GO_PAGE_SIZE 8192
+
+int aggregate_sample(struct aggregate *agg, uint8_t probe, uint64_t size,
+		     const uint64_t *frames, uint32_t nframes, uint64_t objects)
+{
+	uint64_t tag, bytes;
+	size_t idx = SIZE_MAX;
+	int ret;
+
+	if (probe == ALLOC_PROBE_REFILL) {
+		tag = size & 0xff;
+		bytes = objects * go_size_class_size((int)(tag >> 1));
+	} else {
+		tag = SAMPLE_TAG_LARGE;
+		if (size > UINT64_MAX - GO_PAGE_SIZE)
+			return 0;
+		bytes = objects * ((size + GO_PAGE_SIZE - 1) & ~(uint64_t)(GO_PAGE_SIZE - 1));
+	}
+	agg->pending_hits++;
+	ret = add_bounded(agg, &agg->pending_samples, frames, nframes, tag, objects, bytes, &idx,
+			  &agg->folded_objects);
+	if (!ret && idx < agg->pending_samples.len)
+		agg->pending_samples.entries[idx].samples++;
+	return ret;
+}
+
+int aggregate_commit_samples(struct aggregate *agg)
+{
+	struct stack_table *p = &agg->pending_samples;
+	int ret = 0;
+
+	for (size_t i = 0; i < p->len && !ret; i++) {
+		const struct stack_count *e = &p->entries[i];
+		size_t idx = SIZE_MAX;
+
+		/* Already bounded when pending: no new folding here. */
+		ret = stack_table_add_tagged(&agg->samples, e->frames, e->nframes, e->tag,
+					     e->count, e->bytes, &idx);
+		if (!ret && idx < agg->samples.len)
+			agg->samples.entries[idx].samples += e->samples;
+	}
+	agg->sample_hits += agg->pending_hits;
+	agg->pending_hits = 0;
+	stack_table_free(p);
+	return ret;
+}
+
+uint64_t aggregate_discard_samples(struct aggregate *agg)
+{
+	uint64_t n = agg->pending_hits;
+
+	agg->pending_hits = 0;
+	stack_table_free(&agg->pending_samples);
+	return n;
+}
+
+int aggregate_alloc_estimate(struct aggregate *agg, const uint64_t *frames, uint32_t nframes,
+			     uint64_t objects, uint64_t bytes, uint64_t samples)
+{
+	size_t idx = SIZE_MAX;
+	int ret;
+
+	ret = add_bounded(agg, &agg->allocs, frames, nframes, 0, objects, bytes, &idx,
+			  &agg->folded_objects);
+	if (!ret && idx < agg->allocs.len)
+		agg->allocs.entries[idx].samples += samples;
+	return ret;
+}
+
+int aggregate_profile_record(struct aggregate *agg, const uint64_t *pcs, uint32_t npcs,
+			     uint64_t objects, uint64_t bytes, uint64_t inuse_objects,
+			     uint64_t inuse_bytes)
+{
+	uint64_t frames[1 + MAX_STACK_DEPTH];
+	size_t idx = SIZE_MAX;
+	int ret;
+
+	if (npcs > MAX_STACK_DEPTH)
+		npcs = MAX_STACK_DEPTH;
+	frames[0] = STACK_RECORD_PC;
+	memcpy(&frames[1], pcs, npcs * sizeof(*pcs));
+	ret = add_bounded(agg, &agg->allocs, frames, npcs + 1, 0, objects, bytes, &idx,
+			  &agg->folded_objects);
+	if (!ret && idx < agg->allocs.len) {
+		agg->allocs.entries[idx].inuse_count += inuse_objects;
+		agg->allocs.entries[idx].inuse_bytes += inuse_bytes;
+	}
+	return ret;
+}
+
 int aggregate_alloc(struct aggregate *agg, uint8_t probe, uint8_t flags, uint64_t size,
 		    uint64_t typ, const uint64_t *frames, uint32_t nframes, uint64_t objects)
 {
-	struct go_alloc_size acc = go_alloc_size(agg->go_minor, probe,
-						 flags & ALLOC_F_SCAN, size);
+	struct go_alloc_size acc;
+
+	if (probe == ALLOC_PROBE_REFILL || probe == ALLOC_PROBE_ALLOC_LARGE)
+		return aggregate_sample(agg, probe, size, frames, nframes, objects);
+	acc = go_alloc_size(agg->go_minor, probe, flags & ALLOC_F_SCAN, size);
 
 	agg->alloc_objects += objects;
 	agg->alloc_bytes += acc.bytes * objects;

@@ -23,6 +23,9 @@ struct stack_count {
 				 * address), 0 for none */
 	uint64_t count;
 	uint64_t bytes;
+	uint64_t samples;	/* default mode: probe hits behind count */
+	/* Runtime heap profile (allocs only): live objects and bytes. */
+	uint64_t inuse_count, inuse_bytes;
 };
 
 /*
@@ -32,6 +35,13 @@ struct stack_count {
  * this one. Never a real PC (the zero page is never mapped).
  */
 #define STACK_FOLDED_PC 0x1
+/*
+ * The first frame of a stack that is a record of the runtime's own heap
+ * profile (a bucket's PCs, all return addresses, as runtime.MemProfile
+ * gives them): already cut and elided by the runtime, so symbolized as is
+ * (symbolizer_profile_stack). Never a real PC.
+ */
+#define STACK_RECORD_PC 0x2
 #define FOLD_FRAMES 8
 #define FOLDED_FUNCTION "[folded stacks]"
 
@@ -99,7 +109,19 @@ struct aggregate {
 	uint64_t folded_objects;	/* allocations counted on a folded stack */
 	uint64_t folded_events;		/* morestacks and growths likewise */
 	uint64_t memory_failures;	/* events dropped: out of memory (counted) */
+	/* Default mode's samples before scaling (aggregate/sampled.h): tag
+	 * the span class, or SAMPLE_TAG_LARGE; count the objects they stand
+	 * for, bytes those objects' bytes; samples the hits. */
+	struct stack_table samples;
+	uint64_t sample_hits;
+	/* Samples since the last aggregate_commit_samples: they count once
+	 * the runtime's counters were read after them. */
+	struct stack_table pending_samples;
+	uint64_t pending_hits;
 };
+
+/* The tag of large allocation samples (span classes are below 256). */
+#define SAMPLE_TAG_LARGE 0x100
 
 void aggregate_init(struct aggregate *agg, int go_minor);
 void aggregate_free(struct aggregate *agg);
@@ -110,6 +132,26 @@ void aggregate_free(struct aggregate *agg);
  * -ENOMEM. */
 int aggregate_alloc(struct aggregate *agg, uint8_t probe, uint8_t flags, uint64_t size,
 		    uint64_t typ, const uint64_t *frames, uint32_t nframes, uint64_t objects);
+/* A sample of the default mode (probe ALLOC_PROBE_REFILL: size is the span
+ * class; ALLOC_PROBE_ALLOC_LARGE: size in bytes as requested) standing for
+ * objects allocations, at one stack: into agg->samples. 0 or -ENOMEM. */
+int aggregate_sample(struct aggregate *agg, uint8_t probe, uint64_t size,
+		     const uint64_t *frames, uint32_t nframes, uint64_t objects);
+/* One record of the runtime's heap profile, unscaled already: into
+ * agg->allocs under STACK_RECORD_PC + pcs, with its live objects and
+ * bytes; the totals are not touched. 0 or -ENOMEM. */
+int aggregate_profile_record(struct aggregate *agg, const uint64_t *pcs, uint32_t npcs,
+			     uint64_t objects, uint64_t bytes, uint64_t inuse_objects,
+			     uint64_t inuse_bytes);
+/* Moves the pending samples into agg->samples (the runtime's counters
+ * were read after them). 0 or -ENOMEM. */
+int aggregate_commit_samples(struct aggregate *agg);
+/* Drops the pending samples; returns how many hits they were. */
+uint64_t aggregate_discard_samples(struct aggregate *agg);
+/* An estimated count (scaled samples) for one stack: into agg->allocs,
+ * without touching the totals. 0 or -ENOMEM. */
+int aggregate_alloc_estimate(struct aggregate *agg, const uint64_t *frames, uint32_t nframes,
+			     uint64_t objects, uint64_t bytes, uint64_t samples);
 int aggregate_gc_start(struct aggregate *agg, uint64_t ts, uint32_t cycle, uint32_t trigger);
 int aggregate_gc_end(struct aggregate *agg, uint64_t ts, uint32_t numgc);
 int aggregate_morestack(struct aggregate *agg, uint64_t ts, uint64_t g, uint64_t goid,

@@ -76,12 +76,14 @@ static int fold(const struct stack_table *t, struct symbolizer *s, bool growth,
 		v[i].line = growth ? 0 : site.line;
 		v[i].count = e->count;
 		v[i].bytes = e->bytes;
+		v[i].samples = e->samples;
 	}
 	qsort(v, t->len, sizeof(*v), by_key);
 	for (size_t i = 0; i < t->len; i++) {
 		if (n && !site_key_cmp(&v[n - 1], &v[i])) {
 			v[n - 1].count += v[i].count;
 			v[n - 1].bytes += v[i].bytes;
+			v[n - 1].samples += v[i].samples;
 		} else {
 			v[n++] = v[i];
 		}

@@ -15,6 +15,7 @@ struct site {
 	uint32_t line;
 	uint64_t count;		/* objects, or growth events */
 	uint64_t bytes;
+	uint64_t samples;	/* default mode: the samples behind the estimate */
 };
 
 struct site_list {

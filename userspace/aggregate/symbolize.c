@@ -226,13 +226,59 @@ static void profile_window(int go_minor, size_t *skip, size_t *depth)
 	}
 }
 
+/*
+ * A record of the runtime's heap profile (after STACK_RECORD_PC): every PC
+ * a return address standing for one logical frame (the runtime gives each
+ * inlined frame its own), the window already cut and wrappers already
+ * elided by the runtime; writeHeapProto still hides the leading runtime
+ * frames, and allFrames drops runtime.goexit.
+ */
+static int record_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs,
+			struct profile_stack *out)
+{
+	uint32_t nlocs = 0, first = 0;
+	int ret;
+
+	ret = reserve((void **)&s->stack_frames, &s->stack_frames_cap, npcs ? npcs : 1,
+		      sizeof(*s->stack_frames));
+	if (!ret)
+		ret = reserve((void **)&s->stack_locs, &s->stack_locs_cap, npcs ? npcs : 1,
+			      sizeof(*s->stack_locs));
+	if (ret)
+		return ret;
+	for (uint32_t i = 0; i < npcs; i++) {
+		const struct gobin_frame *frames;
+		int nf = symbolizer_frames(s, pcs[i], 1, &frames);
+
+		s->stack_frames[i] = nf > 0 ? frames[0] : unknown_frame;
+	}
+	for (uint32_t i = 0; i < npcs; i++)
+		if (!profile_hides(s, s->stack_frames[i].symbol)) {
+			first = i;
+			break;
+		}
+	for (uint32_t i = first; i < npcs; i++) {
+		if (!strcmp(s->stack_frames[i].symbol, "runtime.goexit"))
+			continue;
+		s->stack_locs[nlocs++] = (struct profile_location){
+			.pc = pcs[i], .frames = &s->stack_frames[i], .nframes = 1 };
+	}
+	out->locs = s->stack_locs;
+	out->nlocs = nlocs;
+	return 0;
+}
+
 int symbolizer_profile_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs,
 			     struct profile_stack *out)
 {
-	uint32_t len = symbolizer_stack_len(s, pcs, npcs), nlocs = 0;
+	uint32_t len, nlocs = 0;
 	const char *callee = NULL;
 	size_t n = 0, first, end, skip, depth;
 	int ret;
+
+	if (npcs && pcs[0] == STACK_RECORD_PC)
+		return record_stack(s, pcs + 1, npcs - 1, out);
+	len = symbolizer_stack_len(s, pcs, npcs);
 
 	/* Every PC's frames, in the order the runtime's traceback meets them,
 	 * less the wrappers it elides. */

@@ -52,6 +52,7 @@ enum where_id {
 	W_RT_TYPE,		/* runtime._type, up to go1.20 */
 	W_WORK, W_MEMSTATS, W_GC_CONTROLLER,
 	W_HEAP_STATS, W_HEAP_DELTA,
+	W_BUCKET, W_MEM_RECORD, W_MEM_RECORD_CYCLE, W_MPROF_CYCLE,
 	W_COUNT
 };
 
@@ -71,6 +72,22 @@ static const struct where {
 	[W_GC_CONTROLLER] = { "runtime.gcControllerState" },
 	[W_HEAP_STATS] = { "runtime.consistentHeapStats" },
 	[W_HEAP_DELTA] = { "runtime.heapStatsDelta" },
+	[W_BUCKET] = { "runtime.bucket" },
+	[W_MEM_RECORD] = { "runtime.memRecord" },
+	[W_MEM_RECORD_CYCLE] = { "runtime.memRecordCycle" },
+	[W_MPROF_CYCLE] = { "runtime.mProfCycle", true },
+};
+
+/*
+ * Integer constants of the runtime (DW_TAG_constant "runtime.NAME" with a
+ * DW_AT_const_value, as cmd/compile writes them); a go_layout member takes
+ * the first of its candidates that exists.
+ */
+enum const_id { C_MAX_PROF_STACK_DEPTH, C_MAX_STACK, C_COUNT };
+
+static const char *const const_names[C_COUNT] = {
+	[C_MAX_PROF_STACK_DEPTH] = "runtime.maxProfStackDepth",	/* go1.23+ */
+	[C_MAX_STACK] = "runtime.maxStack",			/* up to go1.22 */
 };
 
 struct candidate {
@@ -96,7 +113,7 @@ struct field_spec {
 #define ANY(f, in, path) \
 	{ #f, OFF(f), { { in, path } }, 1, 0, OFF(f##_size), false }
 /* Fields of any width (ANY, work_cycles): each has a <name>_size member. */
-#define ANY_WIDTH_FIELDS 5
+#define ANY_WIDTH_FIELDS 7
 
 /* In the order of struct go_layout and of dump/main.go's table. */
 static const struct field_spec field_specs[] = {
@@ -152,6 +169,18 @@ static const struct field_spec field_specs[] = {
 	OPT(gc_controller_total_alloc, W_GC_CONTROLLER, "totalAlloc", 8),
 	OPT(gc_controller_total_free, W_GC_CONTROLLER, "totalFree", 8),
 	OPT(gc_controller_mapped_ready, W_GC_CONTROLLER, "mappedReady", 8),
+	ONE(bucket_next, W_BUCKET, "next", 8),
+	ONE(bucket_allnext, W_BUCKET, "allnext", 8),
+	ONE(bucket_typ, W_BUCKET, "typ", 8),
+	ONE(bucket_obj_size, W_BUCKET, "size", 8),
+	ONE(bucket_nstk, W_BUCKET, "nstk", 8),
+	ANY(mem_record_active, W_MEM_RECORD, "active"),
+	ANY(mem_record_future, W_MEM_RECORD, "future"),
+	ONE(mem_record_cycle_allocs, W_MEM_RECORD_CYCLE, "allocs", 8),
+	ONE(mem_record_cycle_frees, W_MEM_RECORD_CYCLE, "frees", 8),
+	OPT(mem_record_cycle_alloc_bytes, W_MEM_RECORD_CYCLE, "alloc_bytes", 8),
+	OPT(mem_record_cycle_free_bytes, W_MEM_RECORD_CYCLE, "free_bytes", 8),
+	ONE(mprof_cycle_value, W_MPROF_CYCLE, "value", 4),
 };
 
 /* Whole-struct sizes, for the record. */
@@ -163,6 +192,18 @@ static const struct size_spec {
 	{ "work_size", OFF(work_size), W_WORK },
 	{ "memstats_size", OFF(memstats_size), W_MEMSTATS },
 	{ "heap_delta_size", OFF(heap_delta_size), W_HEAP_DELTA },
+	{ "bucket_header_size", OFF(bucket_header_size), W_BUCKET },
+	{ "mem_record_size", OFF(mem_record_size), W_MEM_RECORD },
+	{ "mem_record_cycle_size", OFF(mem_record_cycle_size), W_MEM_RECORD_CYCLE },
+};
+
+/* Constants, each the first of its candidates that exists; required. */
+static const struct const_spec {
+	const char *name;
+	size_t offset;
+	enum const_id cands[2];
+} const_specs[] = {
+	{ "mprof_max_stack", OFF(mprof_max_stack), { C_MAX_PROF_STACK_DEPTH, C_MAX_STACK } },
 };
 
 #define FIELD(f) { #f, OFF(f) }
@@ -189,6 +230,12 @@ static const struct go_layout_field layout_fields[] = {
 	FIELD(gc_controller_sweep_dist_min_trigger), FIELD(gc_controller_heap_free),
 	FIELD(gc_controller_total_alloc), FIELD(gc_controller_total_free),
 	FIELD(gc_controller_mapped_ready),
+	FIELD(bucket_next), FIELD(bucket_allnext), FIELD(bucket_typ), FIELD(bucket_obj_size), FIELD(bucket_nstk),
+	FIELD(bucket_header_size), FIELD(mem_record_active), FIELD(mem_record_active_size),
+	FIELD(mem_record_future), FIELD(mem_record_future_size), FIELD(mem_record_size),
+	FIELD(mem_record_cycle_allocs), FIELD(mem_record_cycle_frees),
+	FIELD(mem_record_cycle_alloc_bytes), FIELD(mem_record_cycle_free_bytes),
+	FIELD(mem_record_cycle_size), FIELD(mprof_cycle_value), FIELD(mprof_max_stack),
 };
 
 /* A new member of struct go_layout must be added above, and read here. */
@@ -196,9 +243,9 @@ _Static_assert(offsetof(struct go_layout, experiments) ==
 	       offsetof(struct go_layout, g_stack_lo) +
 	       ARRAY_SIZE(layout_fields) * sizeof(uint32_t),
 	       "struct go_layout has a member that dwarf_layout.c does not know");
-_Static_assert(ARRAY_SIZE(field_specs) + ANY_WIDTH_FIELDS + ARRAY_SIZE(size_specs) ==
-	       ARRAY_SIZE(layout_fields),
-	       "every go_layout member is a field, a field's size or a struct size");
+_Static_assert(ARRAY_SIZE(field_specs) + ANY_WIDTH_FIELDS + ARRAY_SIZE(size_specs) +
+	       ARRAY_SIZE(const_specs) == ARRAY_SIZE(layout_fields),
+	       "every go_layout member is a field, a field's size, a struct size or a constant");
 
 /* The sections whose DIEs can hold a DW_FORM_string in place. */
 #define NUM_DIE_SECTIONS 2
@@ -208,6 +255,8 @@ _Static_assert(ARRAY_SIZE(field_specs) + ANY_WIDTH_FIELDS + ARRAY_SIZE(size_spec
 struct index {
 	Dwarf_Die die[W_COUNT];	/* the struct type, or the variable's type */
 	bool found[W_COUNT];
+	int64_t const_value[C_COUNT];
+	bool const_found[C_COUNT];
 	const char *sec[NUM_DIE_SECTIONS];
 	size_t sec_len[NUM_DIE_SECTIONS];
 };
@@ -262,16 +311,43 @@ static bool die_type(Dwarf_Die *die, Dwarf_Die *type)
 	return attr && dwarf_formref_die(attr, type);
 }
 
+/* A DW_TAG_constant's value, as Go's debug/dwarf reads DW_AT_const_value
+ * into an int64 (data and sdata forms); false for other forms. */
+static bool const_value(Dwarf_Die *die, int64_t *v)
+{
+	Dwarf_Attribute mem, *attr = dwarf_attr(die, DW_AT_const_value, &mem);
+	Dwarf_Sword sv;
+
+	if (!attr)
+		return false;
+	switch (dwarf_whatform(attr)) {
+	case DW_FORM_data1: case DW_FORM_data2: case DW_FORM_data4: case DW_FORM_data8:
+	case DW_FORM_sdata: case DW_FORM_udata:
+		if (dwarf_formsdata(attr, &sv))
+			return false;
+		*v = sv;
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void index_note(struct index *ix, Dwarf_Die *die)
 {
 	int tag = dwarf_tag(die);
 	const char *name;
 
-	if (tag != DW_TAG_structure_type && tag != DW_TAG_variable)
+	if (tag != DW_TAG_structure_type && tag != DW_TAG_variable && tag != DW_TAG_constant)
 		return;
 	name = die_name(ix, die);
 	if (!name || !*name)
 		return;
+	if (tag == DW_TAG_constant) {
+		for (int c = 0; c < C_COUNT; c++)
+			if (!ix->const_found[c] && !strcmp(name, const_names[c]))
+				ix->const_found[c] = const_value(die, &ix->const_value[c]);
+		return;
+	}
 	for (int w = 0; w < W_COUNT; w++) {
 		if (ix->found[w] || wheres[w].is_var != (tag == DW_TAG_variable) ||
 		    strcmp(name, wheres[w].name))
@@ -293,7 +369,8 @@ static bool index_complete(const struct index *ix)
 		if (!ix->found[w] && !(w == W_RT_TYPE && ix->found[W_ABI_TYPE]))
 			return false;
 	}
-	return true;
+	/* maxStack is only looked at when maxProfStackDepth does not exist. */
+	return ix->const_found[C_MAX_PROF_STACK_DEPTH];
 }
 
 /* Pre-order walk of .debug_info's units, as Go's dwarf.Reader reads them. */
@@ -633,6 +710,27 @@ static int read_size(const struct index *ix, const struct size_spec *s,
 	return set_u32(l, s->offset, size, s->name, err, errlen);
 }
 
+static int read_const(const struct index *ix, const struct const_spec *c,
+		      struct go_layout *l, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(c->cands); i++) {
+		int64_t v = ix->const_value[c->cands[i]];
+
+		if (!ix->const_found[c->cands[i]])
+			continue;
+		if (v <= 0 || v >= (int64_t)1 << 31) {
+			set_err(err, errlen, "constant %s = %lld does not fit",
+				const_names[c->cands[i]], (long long)v);
+			return -ERANGE;
+		}
+		put_u32(l, c->offset, (uint32_t)v);
+		return 0;
+	}
+	set_err(err, errlen, "required constant %s (%s or %s) is missing", c->name,
+		const_names[c->cands[0]], const_names[c->cands[1]]);
+	return -ENOMSG;
+}
+
 /* Whether the file has a .debug_info (or .zdebug_info) with contents. */
 static int has_debug_info(Elf *elf, bool *has)
 {
@@ -744,6 +842,8 @@ int dwarf_layout_read(const char *path, int minor, struct go_layout *out,
 		ret = read_field(&ix, &field_specs[i], &l, err, errlen);
 	for (size_t i = 0; !ret && i < ARRAY_SIZE(size_specs); i++)
 		ret = read_size(&ix, &size_specs[i], &l, err, errlen);
+	for (size_t i = 0; !ret && i < ARRAY_SIZE(const_specs); i++)
+		ret = read_const(&ix, &const_specs[i], &l, err, errlen);
 	if (!ret)
 		*out = l;
 

@@ -99,6 +99,34 @@ struct go_layout {
 	uint32_t gc_controller_total_free;	/* atomic.Uint64 */
 	uint32_t gc_controller_mapped_ready;	/* atomic.Uint64 */
 
+	/*
+	 * The heap profile (runtime/mprof.go): a runtime.bucket header, then
+	 * nstk uintptr PCs, then a runtime.memRecord {active, future[3]} of
+	 * runtime.memRecordCycle. memRecordCycle has alloc_bytes and
+	 * free_bytes up to go1.26 (GO_LAYOUT_ABSENT from go1.27, where bytes
+	 * are allocs x bucket.size). mprof_max_stack is the runtime's bound
+	 * on nstk: the constant runtime.maxStack (32, up to go1.22) or
+	 * runtime.maxProfStackDepth (1024, go1.23+), which bucket.stk() checks.
+	 */
+	uint32_t bucket_next;			/* *bucket: the hash chain, not followed */
+	uint32_t bucket_allnext;		/* *bucket */
+	uint32_t bucket_typ;			/* bucketType (int); memProfile is 1 */
+	uint32_t bucket_obj_size;		/* the field size, uintptr: bytes */
+	uint32_t bucket_nstk;			/* uintptr */
+	uint32_t bucket_header_size;		/* unsafe.Sizeof(bucket{}) */
+	uint32_t mem_record_active;		/* memRecordCycle */
+	uint32_t mem_record_active_size;
+	uint32_t mem_record_future;		/* [3]memRecordCycle */
+	uint32_t mem_record_future_size;
+	uint32_t mem_record_size;
+	uint32_t mem_record_cycle_allocs;	/* uintptr */
+	uint32_t mem_record_cycle_frees;	/* uintptr */
+	uint32_t mem_record_cycle_alloc_bytes;	/* uintptr, optional */
+	uint32_t mem_record_cycle_free_bytes;	/* uintptr, optional */
+	uint32_t mem_record_cycle_size;
+	uint32_t mprof_cycle_value;		/* in runtime.mProfCycle: atomic.Uint32 */
+	uint32_t mprof_max_stack;		/* a constant, not an offset */
+
 	/* Non-default GOEXPERIMENTs the row was built with, as the Go version
 	 * lists them after "X:" ("greenteagc"); NULL: the defaults. */
 	const char *experiments;

@@ -28,12 +28,15 @@
 
 #include "aggregate/aggregate.h"
 #include "aggregate/alloc_types.h"
+#include "aggregate/heap_profile.h"
 #include "aggregate/live.h"
+#include "aggregate/sampled.h"
 #include "binary/dwarf_layout.h"
 #include "probes/events.h"
 #include "binary/go_layouts.h"
 #include "binary/gobinary.h"
 #include "cli/launch.h"
+#include "probes/budget.h"
 #include "probes/memtrace.h"
 #include "outputs/interval.h"
 #include "outputs/metrics_server.h"
@@ -43,8 +46,21 @@
 #include "aggregate/sites.h"
 #include "aggregate/symbolize.h"
 #include "probes/target_code.h"
+#include "target/memprof.h"
+#include "target/target_maps.h"
 
 #define EXIT_BAD_INPUT 2
+/* The default mode's periods: the budget's check, and reads of the
+ * runtime's counters. */
+#define BUDGET_TICK_NS 20000000ULL
+#define BUDGET_TICK_ON_NS 2000000ULL
+#define READ_TICK_NS 100000000ULL
+#define PROFILE_TICK_NS 250000000ULL
+/* A trap's cost when it cannot be measured (this machine: ~0.5 us). */
+#define FALLBACK_TRAP_NS 600
+/* The probes the overhead budget may take off: the frequent ones. */
+#define BUDGETED_ROLES ((1u << PROBE_REFILL) | (1u << PROBE_LARGE) | \
+			(1u << PROBE_MORESTACK) | (1u << PROBE_COPYSTACK))
 #define DEFAULT_MAX_STACKS 65536	/* per table: ~20 MiB of stacks at most */
 
 static struct env {
@@ -58,13 +74,16 @@ static struct env {
 	int top;
 	uint32_t stack_storage;
 	size_t max_stacks;
+	double budget;		/* fraction of the target's CPU */
+	int64_t runtime_sampling; /* --enable-runtime-sampling: MemProfileRate */
 	double interval;		/* -i: seconds, 0 off */
 	const char *metrics;		/* --metrics ADDR as given, NULL off */
 	struct sockaddr_storage metrics_addr;
 	socklen_t metrics_addr_len;
 	char **command;
 } env = {
-	.mode = "exact",
+	.mode = "default",
+	.budget = 0.01,
 	.top = 10,
 	.max_stacks = DEFAULT_MAX_STACKS,
 };
@@ -90,7 +109,11 @@ static const char doc[] =
 
 #define OPT_REPAIR 1000
 
-enum { OPT_STACK_STORAGE = 0x100, OPT_MAX_STACKS, OPT_METRICS };
+enum { OPT_STACK_STORAGE = 0x100, OPT_MAX_STACKS, OPT_BUDGET, OPT_RUNTIME_SAMPLING,
+       OPT_METRICS };
+
+/* runtime.MemProfileRate's default, and --enable-runtime-sampling's. */
+#define GO_DEFAULT_MEM_PROFILE_RATE (512 * 1024)
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0,
@@ -102,7 +125,20 @@ static const struct argp_option opts[] = {
 	  "Write report.json, heap.pb.gz, stack.pb.gz, heap.folded and stack.folded "
 	  "into DIR (created if missing)", 0 },
 	{ "mode", 'm', "MODE", 0,
-	  "exact: every allocation, with its stack (default)", 0 },
+	  "default: the runtime's own counters and heap profile, or samples (one "
+	  "probe hit per span refill and per large allocation) within "
+	  "--overhead-budget; exact: every allocation with its stack, at ~1 us each "
+	  "(for short windows)", 0 },
+	{ "overhead-budget", OPT_BUDGET, "PERCENT", 0,
+	  "Default mode: keep the probes' cost under PERCENT of the target's own CPU "
+	  "time (default 1), taking the frequent probes off for a while when over; "
+	  "100: never", 0 },
+	{ "enable-runtime-sampling", OPT_RUNTIME_SAMPLING, "BYTES", OPTION_ARG_OPTIONAL,
+	  "Default mode, a program whose runtime samples nothing (built without "
+	  "runtime/pprof): WRITE its runtime.MemProfileRate (default 524288, the "
+	  "runtime's own default) so that its runtime keeps its heap profile, giving "
+	  "live bytes per site; the old value is written back when the trace ends. "
+	  "The only option that writes into the target", 0 },
 	{ "top", 't', "N", 0, "Sites and cycles listed in the text report (default 10)", 0 },
 	{ "max-stacks", OPT_MAX_STACKS, "N", 0,
 	  "Distinct stacks kept per table (default 65536): bounds the tracer's "
@@ -173,9 +209,21 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.output_dir = arg;
 		break;
 	case 'm':
-		if (strcmp(arg, "exact"))
-			die_input("unknown mode: '%s' (modes: exact)", arg);
+		if (strcmp(arg, "exact") && strcmp(arg, "default"))
+			die_input("unknown mode: '%s' (modes: default, exact)", arg);
 		env.mode = arg;
+		break;
+	case OPT_BUDGET:
+		errno = 0;
+		env.budget = strtod(arg, &end) / 100;
+		if (errno || end == arg || *end || !(env.budget > 0) || env.budget > 1)
+			die_input("invalid --overhead-budget: '%s' (a percentage, > 0 and <= 100)",
+				  arg);
+		break;
+	case OPT_RUNTIME_SAMPLING:
+		env.runtime_sampling = arg ? parse_long(arg, "--enable-runtime-sampling", 1,
+							  1L << 40)
+					   : GO_DEFAULT_MEM_PROFILE_RATE;
 		break;
 	case OPT_MAX_STACKS:
 		env.max_stacks = parse_long(arg, "--max-stacks", 16, 1L << 26);
@@ -234,6 +282,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			die_input("nothing to trace: give -p PID or -- COMMAND (see --help)");
 		if (env.repair && !env.pid)
 			die_input("--repair needs -p PID");
+		if (env.runtime_sampling && !strcmp(env.mode, "exact"))
+			die_input("--enable-runtime-sampling is for the default mode, not "
+				  "--mode exact");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -562,6 +613,275 @@ static int repair(const struct probe_plan *plan, const struct go_layout *layout)
 	return 0;
 }
 
+/* Live bytes by site: the allocation table's in-use counts, folded into
+ * sites as the allocations are. */
+static int inuse_sites(const struct stack_table *allocs, struct symbolizer *sym,
+		       struct site_list *out)
+{
+	struct stack_table t = {};
+	int ret = 0;
+
+	for (size_t i = 0; i < allocs->len && !ret; i++) {
+		const struct stack_count *e = &allocs->entries[i];
+
+		if (e->inuse_count)
+			ret = stack_table_add_tagged(&t, e->frames, e->nframes, 0,
+						     e->inuse_count, e->inuse_bytes, NULL);
+	}
+	if (!ret)
+		ret = sites_alloc(&t, sym, out);
+	stack_table_free(&t);
+	return ret;
+}
+
+/* Every probe point of either mode, for --repair. */
+static int plan_all_points(const struct gobin *bin, const struct go_layout *layout,
+			   struct probe_plan *plan, char *err, size_t errlen)
+{
+	static struct probe_plan sampled;
+	int ret = probe_plan_build_alloc(bin, layout, PLAN_ALLOC_EXACT, plan, err, errlen);
+
+	if (ret || probe_plan_build_alloc(bin, layout, PLAN_ALLOC_SAMPLED, &sampled, err, errlen))
+		return ret;
+	for (int i = 0; i < sampled.n && plan->n < MAX_PROBES; i++)
+		if (sampled.points[i].role == PROBE_REFILL || sampled.points[i].role == PROBE_LARGE)
+			plan->points[plan->n++] = sampled.points[i];
+	return 0;
+}
+
+static void set_sources(struct report *r, bool exact, bool sampled, const struct budget *b)
+{
+	struct report_sources *s = &r->sources;
+
+	s->gc_cycles = "probes";
+	s->heap = "runtime counters";
+	s->stack_growth = !exact && b->pauses ? "probes (off while over the overhead budget)"
+					      : "probes";
+	if (exact) {
+		s->alloc_totals = s->alloc_sites = "exact probes";
+	} else if (sampled) {
+		s->alloc_totals = "runtime counters";
+		s->alloc_sites = "sampled probes";
+	}
+}
+
+/*
+ * The default mode's samples scaled to what the runtime counted between the
+ * trace's start (zero for a launched target) and the last read of its
+ * counters: the stop, or else (the target exited) the last periodic read,
+ * whose later samples are dropped and counted.
+ */
+static int scale_samples(struct report *r, struct aggregate *agg,
+			 const struct runtime_state *last, const struct budget *b)
+{
+	static const struct runtime_state zero;
+	const struct runtime_state *from = NULL, *to = NULL;
+	struct report_sampling *s = &r->sampling;
+	struct sampled_truth truth = {};
+	int ret;
+
+	s->present = true;
+	s->budget = b->fraction;
+	s->trap_ns = b->trap_ns;
+	s->target_cpu_ns = b->target_ns;
+	s->cost_ns = b->cost_ns;
+	s->probe_hits = b->hits;
+	s->pauses = b->pauses;
+	s->paused_ns = b->paused_ns;
+	s->controller = b;
+	s->error = b->error;
+	if (!r->runtime.stop_err && r->runtime.stop.have_memstats) {
+		to = &r->runtime.stop;
+		ret = aggregate_commit_samples(agg);
+		if (ret)
+			return ret;
+	} else {
+		s->discarded_hits = aggregate_discard_samples(agg);
+		if (last && last->have_memstats)
+			to = last;
+	}
+	if (r->runtime.start_err == RUNTIME_STATE_LAUNCHED)
+		from = &zero;
+	else if (!r->runtime.start_err && r->runtime.start.have_memstats)
+		from = &r->runtime.start;
+	if (!from || !to || !to->allocs.have_bytes ||
+	    (from != &zero && !from->allocs.have_bytes)) {
+		r->sources.alloc_totals = "sampled probes";
+		return sampled_scale(agg, NULL, &s->result);
+	}
+	for (int c = 0; c < GO_NUM_SIZE_CLASSES; c++)
+		truth.small_objects[c] = to->allocs.small_by_class[c] -
+					 from->allocs.small_by_class[c];
+	truth.tiny_objects = to->allocs.tiny_alloc_count - from->allocs.tiny_alloc_count;
+	truth.large_objects = to->allocs.large_alloc_count - from->allocs.large_alloc_count;
+	truth.large_bytes = to->allocs.large_alloc_bytes - from->allocs.large_alloc_bytes;
+	return sampled_scale(agg, &truth, &s->result);
+}
+
+/*
+ * The default mode's sites when the runtime samples its own heap
+ * (MemProfileRate > 0, as in every program that links runtime/pprof): its
+ * heap profile, read at the start, every PROFILE_TICK_NS and at the end.
+ */
+struct runtime_profile {
+	bool on;
+	const char *why_not;		/* when off: why sampled probes instead */
+	bool have_bias;
+	uint64_t bias;
+	struct memprof start, last;
+	bool have_start, have_last;
+	int64_t rate;			/* MemProfileRate at the last read */
+	uint64_t last_read_ns;
+	/* --enable-runtime-sampling */
+	bool wrote;
+	int64_t old_rate;
+	int write_err;
+	bool restored;
+};
+
+static bool profile_bias(struct runtime_profile *rp, pid_t pid, const struct gobin *bin)
+{
+	if (!rp->have_bias && !target_load_bias(pid, bin, &rp->bias))
+		rp->have_bias = true;
+	return rp->have_bias;
+}
+
+/*
+ * Where the default mode takes its sites from: the runtime's heap profile
+ * when its runtime samples (or will: --enable-runtime-sampling), else
+ * samples of our own. A launched program's runtime samples unless the
+ * linker set runtime.disableMemoryProfiling, read from the file.
+ */
+static enum plan_alloc choose_alloc(struct runtime_profile *rp, const struct gobin *bin,
+				    pid_t pid)
+{
+	struct memprof_addrs a;
+	int64_t rate = 0;
+
+	memprof_locate(bin, &a);
+	if (!a.mbuckets || !a.mprof_cycle || !a.mem_profile_rate) {
+		rp->why_not = "the runtime's heap profile was not found in the binary";
+		return PLAN_ALLOC_SAMPLED;
+	}
+	if (env.runtime_sampling) {
+		rp->on = true;
+		return PLAN_ALLOC_NONE;
+	}
+	if (pid) {
+		if (!profile_bias(rp, pid, bin) ||
+		    memprof_rate_read(pid, rp->bias, bin, &rate)) {
+			rp->why_not = "runtime.MemProfileRate could not be read";
+			return PLAN_ALLOC_SAMPLED;
+		}
+	} else if (a.disable_memory_profiling) {
+		/* The linker writes true into .data; false is a zero bool with
+		 * no bytes in the file (.noptrbss). */
+		const uint8_t *p = gobin_read(bin, a.disable_memory_profiling, 1);
+
+		rate = !p || !*p ? GO_DEFAULT_MEM_PROFILE_RATE : 0;
+	}
+	if (rate <= 0) {
+		rp->why_not = "the runtime samples nothing (MemProfileRate 0: built without "
+			      "runtime/pprof)";
+		return PLAN_ALLOC_SAMPLED;
+	}
+	rp->on = true;
+	return PLAN_ALLOC_NONE;
+}
+
+/* One read of the heap profile (and of MemProfileRate) into rp->last;
+ * with --enable-runtime-sampling, first turns the runtime's sampling on if
+ * it is off (a launched program's runtime turns it off as it starts). */
+static void profile_read(struct runtime_profile *rp, pid_t pid, const struct gobin *bin,
+			 const struct go_layout *layout, uint64_t now_ns)
+{
+	struct memprof p;
+	int64_t rate;
+
+	rp->last_read_ns = now_ns;
+	if (!profile_bias(rp, pid, bin) || memprof_rate_read(pid, rp->bias, bin, &rate))
+		return;
+	if (env.runtime_sampling && !rate) {
+		int64_t old;
+
+		/* Written again if the runtime's start (schedinit) zeroed it. */
+		rp->write_err = memprof_rate_write(pid, rp->bias, bin, env.runtime_sampling, &old);
+		if (!rp->write_err) {
+			if (!rp->wrote)
+				rp->old_rate = old;
+			rp->wrote = true;
+			rate = env.runtime_sampling;
+		}
+	}
+	if (memprof_read(pid, rp->bias, bin, layout, NULL, &p))
+		return;
+	memprof_free(&rp->last);
+	rp->last = p;
+	rp->have_last = true;
+	rp->rate = rate;
+}
+
+/* --enable-runtime-sampling: the old MemProfileRate back, checked by
+ * reading it again. */
+static void profile_restore(struct runtime_profile *rp, pid_t pid, const struct gobin *bin)
+{
+	int64_t cur, now;
+
+	if (!rp->wrote)
+		return;
+	if (!memprof_rate_write(pid, rp->bias, bin, rp->old_rate, &cur) &&
+	    !memprof_rate_read(pid, rp->bias, bin, &now) && now == rp->old_rate)
+		rp->restored = true;
+	if (!rp->restored)
+		fprintf(stderr, "gomemtrace: could not write runtime.MemProfileRate %lld back "
+			"into pid %d\n", (long long)rp->old_rate, (int)pid);
+}
+
+/* Sites from the runtime's heap profile: between the start's read and the
+ * last one; totals from the runtime's counters when read. */
+static int profile_sites(struct report *r, struct aggregate *agg, struct runtime_profile *rp,
+			 const struct runtime_state *last, int minor)
+{
+	static const struct runtime_state zero;
+	const struct runtime_state *from = NULL, *to = NULL;
+	struct heap_profile_totals tot;
+	int ret;
+
+	ret = heap_profile_merge(agg, minor, rp->rate, rp->have_start ? &rp->start : NULL,
+				 rp->have_last ? &rp->last : NULL, &tot);
+	if (ret)
+		return ret;
+	r->inuse = true;
+	r->mem_profile_rate = rp->rate;
+	r->inuse_objects = tot.inuse_objects;
+	r->inuse_bytes = tot.inuse_bytes;
+	r->runtime_sampling.wrote = rp->wrote;
+	r->runtime_sampling.rate = env.runtime_sampling;
+	r->runtime_sampling.old_rate = rp->old_rate;
+	r->runtime_sampling.restored = rp->restored;
+	r->runtime_sampling.write_err = rp->write_err;
+	r->profile_samples = tot.sampled_allocs;
+	r->profile_records = tot.records;
+	if (!r->runtime.stop_err && r->runtime.stop.have_memstats)
+		to = &r->runtime.stop;
+	else if (last && last->have_memstats)
+		to = last;
+	if (r->runtime.start_err == RUNTIME_STATE_LAUNCHED)
+		from = &zero;
+	else if (!r->runtime.start_err && r->runtime.start.have_memstats)
+		from = &r->runtime.start;
+	if (from && to) {
+		agg->alloc_objects = to->allocs.mallocs - from->allocs.mallocs;
+		agg->alloc_bytes = to->allocs.total_alloc - from->allocs.total_alloc;
+		agg->tiny_objects = to->allocs.tiny_alloc_count - from->allocs.tiny_alloc_count;
+	} else {
+		r->sources.alloc_totals = "runtime heap profile";
+		agg->alloc_objects = tot.alloc_objects;
+		agg->alloc_bytes = tot.alloc_bytes;
+	}
+	return 0;
+}
+
 /*
  * What runs beside the trace: --metrics, the -i table and the progress line
  * on a terminal, all from live samples (aggregate/live.h) taken here on the
@@ -683,8 +1003,13 @@ int main(int argc, char **argv)
 	const struct go_layout *layout;
 	char exe[PATH_MAX], err[512];
 	char *command_path = NULL;
-	uint64_t start_ns, stop_ns, deadline_ns = 0, start_cpu_ns;
+	uint64_t start_ns, stop_ns, deadline_ns = 0, start_cpu_ns, last_tick_ns = 0, last_read_ns = 0;
 	int ret, exit_code = 1, pidfd = -1, out_fd = -1;
+	struct runtime_state last_state;
+	bool exact, sampled, have_last_state = false;
+	int64_t trap_ns = 0;
+	struct budget budget = { .stats_fd = -1 };
+	struct runtime_profile rprof = {};
 	struct live_ui ui = {};
 
 	aggregate_init(&agg, 0);
@@ -737,7 +1062,15 @@ int main(int argc, char **argv)
 	if (ret)
 		die_input("%s: %s", rep.exe, err);
 	layout = choose_layout(exe, rep.exe, bin);
-	ret = probe_plan_build(bin, layout, &plan, err, sizeof(err));
+	exact = !strcmp(env.mode, "exact");
+	if (env.repair) {
+		/* Every point either mode may have used. */
+		ret = plan_all_points(bin, layout, &plan, err, sizeof(err));
+	} else {
+		ret = probe_plan_build_alloc(bin, layout, exact ? PLAN_ALLOC_EXACT :
+					     choose_alloc(&rprof, bin, env.pid), &plan, err,
+					     sizeof(err));
+	}
 	if (ret)
 		die_input("%s: %s", rep.exe, err);
 	if (env.verbose)
@@ -803,6 +1136,16 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
+	sampled = plan.alloc == PLAN_ALLOC_SAMPLED;
+	if (!exact) {
+		/* The price of a trap here, before anything is attached. */
+		trap_ns = budget_calibrate();
+		if (trap_ns < 0 && env.verbose)
+			fprintf(stderr, "gomemtrace: cannot measure the cost of a trap (%s); "
+				"taking %d ns\n", strerror((int)-trap_ns), FALLBACK_TRAP_NS);
+		if (trap_ns < 0)
+			trap_ns = FALLBACK_TRAP_NS;
+	}
 	mopts.binary = exe;
 	mopts.pid = rep.pid;
 	/* Several sizes per stack, as a rule. */
@@ -822,6 +1165,27 @@ int main(int argc, char **argv)
 	rep.runtime.start_err = env.pid ? runtime_state_snapshot(rep.pid, bin, layout,
 								 &rep.runtime.start)
 					: RUNTIME_STATE_LAUNCHED;
+	if (!exact) {
+		ret = budget_start(&budget, mt, rep.pid, env.budget, BUDGETED_ROLES,
+				   (uint64_t)trap_ns);
+		rep.sampling.bpf_stats = !ret;
+		if (ret && env.verbose)
+			fprintf(stderr, "gomemtrace: no BPF run-time statistics (%s): the "
+				"budget counts traps only\n", strerror(-ret));
+	}
+	if (rprof.on && env.pid) {
+		/* The baseline: the trace's allocations are what comes after. */
+		profile_read(&rprof, rep.pid, bin, layout, clock_ns(CLOCK_MONOTONIC));
+		if (rprof.have_last) {
+			rprof.start = rprof.last;
+			rprof.have_start = true;
+			rprof.last = (struct memprof){};
+			rprof.have_last = false;
+		}
+	}
+	if (env.verbose && !exact)
+		fprintf(stderr, "Sites from %s\n", rprof.on ? "the runtime's heap profile" :
+			rprof.why_not);
 	fprintf(stderr, "Tracing pid %d (%s, %s): %d probes attached. Ctrl-C to end.\n",
 		(int)rep.pid, rep.exe, gobin_go_version(bin), memtrace_attached(mt));
 	if (env.command) {
@@ -845,29 +1209,54 @@ int main(int argc, char **argv)
 	}
 
 	while (!exiting) {
-		uint64_t now = clock_ns(CLOCK_MONOTONIC), due = UINT64_MAX;
-		int timeout_ms = 100;
+		/* While the probes are on, the budget looks often: a spell
+		 * over it lasts a few ms, not a whole period. */
+		uint64_t tick_ns = budget.paused ? BUDGET_TICK_NS : BUDGET_TICK_ON_NS;
+		uint64_t now_ns = clock_ns(CLOCK_MONOTONIC), due = UINT64_MAX;
+		int timeout_ms = exact ? 100 : (int)(tick_ns / 1000000);
 
 		if (deadline_ns) {
-			if (now >= deadline_ns)
+			if (now_ns >= deadline_ns)
 				break;
 			due = deadline_ns;
 		}
 		if (live_ui_on(&ui)) {
-			uint64_t next = live_ui_tick(&ui, now);
+			uint64_t next = live_ui_tick(&ui, now_ns);
 
-			now = clock_ns(CLOCK_MONOTONIC);
+			now_ns = clock_ns(CLOCK_MONOTONIC);
 			if (next < due)
 				due = next;
 		}
-		if (due <= now)
+		if (due <= now_ns)
 			timeout_ms = 0;
-		else if (due - now < 100000000ULL)
-			timeout_ms = (due - now + 999999) / 1000000;
+		else if (due - now_ns < (uint64_t)timeout_ms * 1000000ULL)
+			timeout_ms = (due - now_ns + 999999) / 1000000;
 		ret = memtrace_poll(mt, timeout_ms);
 		if (ret < 0 && ret != -EINTR) {
 			fprintf(stderr, "gomemtrace: reading events: %s\n", strerror(-ret));
 			goto cleanup;
+		}
+		if (!exact && clock_ns(CLOCK_MONOTONIC) - last_tick_ns >= tick_ns) {
+			last_tick_ns = clock_ns(CLOCK_MONOTONIC);
+			budget_tick(&budget, mt, last_tick_ns);
+		}
+		if (rprof.on && clock_ns(CLOCK_MONOTONIC) - rprof.last_read_ns >= PROFILE_TICK_NS)
+			profile_read(&rprof, rep.pid, bin, layout, clock_ns(CLOCK_MONOTONIC));
+		if ((sampled || rprof.on) &&
+		    clock_ns(CLOCK_MONOTONIC) - last_read_ns >= READ_TICK_NS) {
+			struct runtime_state now;
+
+			last_read_ns = clock_ns(CLOCK_MONOTONIC);
+			/* Samples count once the runtime's counters were read
+			 * after them: what a target that exits leaves. */
+			if (memtrace_consume(mt) >= 0 &&
+			    !runtime_state_snapshot(rep.pid, bin, layout, &now) &&
+			    now.have_memstats) {
+				last_state = now;
+				have_last_state = true;
+				if (aggregate_commit_samples(&agg))
+					agg.memory_failures++;
+			}
 		}
 		if (deadline_ns && clock_ns(CLOCK_MONOTONIC) >= deadline_ns)
 			break;
@@ -883,9 +1272,13 @@ int main(int argc, char **argv)
 	ui.server = NULL;
 	rep.cost.tracer_cpu_ns = cpu_time_ns() - start_cpu_ns;
 	stop_ns = memtrace_end(mt);
+	if (!exact)
+		budget_finish(&budget, mt, stop_ns);
 	/* The runtime's state where recording ended, before detaching (fails
 	 * once the target exited). */
 	rep.runtime.stop_err = runtime_state_snapshot(rep.pid, bin, layout, &rep.runtime.stop);
+	if (rprof.on)
+		profile_read(&rprof, rep.pid, bin, layout, stop_ns);
 	if (env.verbose) {
 		const char *kind;
 		int nlinks = memtrace_links(mt, &kind);
@@ -894,6 +1287,7 @@ int main(int argc, char **argv)
 			(stop_ns - start_ns) / 1e9, nlinks, kind);
 	}
 	ret = memtrace_stop(mt);
+	profile_restore(&rprof, rep.pid, bin);
 	if (ret >= 0) {
 		struct alloc_reader rd = { .agg = &agg, .bin = bin,
 					   .type_ptrdata = layout->type_ptrdata };
@@ -907,6 +1301,24 @@ int main(int argc, char **argv)
 	}
 	if (env.verbose)
 		fprintf(stderr, "Detached in %.1f ms\n", memtrace_detach_ns(mt) / 1e6);
+	set_sources(&rep, exact, sampled, &budget);
+	if (rprof.on) {
+		rep.sources.alloc_totals = "runtime counters";
+		rep.sources.alloc_sites = "runtime heap profile";
+		ret = profile_sites(&rep, &agg, &rprof, have_last_state ? &last_state : NULL,
+				    gobin_go_minor(bin));
+		if (ret) {
+			fprintf(stderr, "gomemtrace: %s\n", strerror(-ret));
+			goto cleanup;
+		}
+	}
+	if (sampled) {
+		ret = scale_samples(&rep, &agg, have_last_state ? &last_state : NULL, &budget);
+		if (ret) {
+			fprintf(stderr, "gomemtrace: %s\n", strerror(-ret));
+			goto cleanup;
+		}
+	}
 	if (rep.code_before && !target_code_scan(rep.pid, &plan, &code_after)) {
 		rep.code_after = &code_after;
 		print_breakpoints(&plan, &code_after, "warning: after the detach");
@@ -931,8 +1343,11 @@ int main(int argc, char **argv)
 
 		ret = type_namer_new(&rep.types, bin, rep.load_bias, &tl);
 	}
-	if (!ret)
+	/* Samples do not see the type (a refill is not an allocation call). */
+	if (!ret && !sampled && !rprof.on)
 		ret = alloc_types(&agg.allocs, rep.types, &rep.alloc_types);
+	if (!ret && rprof.on)
+		ret = inuse_sites(&agg.allocs, rep.sym, &rep.inuse_sites);
 	if (!ret)
 		ret = sites_alloc(&agg.allocs, rep.sym, &rep.alloc_sites);
 	if (!ret)
@@ -965,6 +1380,9 @@ cleanup:
 	memtrace_close(mt);
 	site_list_free(&rep.alloc_sites);
 	site_list_free(&rep.growth_sites);
+	site_list_free(&rep.inuse_sites);
+	memprof_free(&rprof.start);
+	memprof_free(&rprof.last);
 	symbolizer_free(rep.sym);
 	type_list_free(&rep.alloc_types);
 	type_namer_free(rep.types);

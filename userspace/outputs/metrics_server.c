@@ -203,7 +203,10 @@ int metrics_write(FILE *f, const struct live_sample *s)
 		{ "gc", COUNTER_GC_HITS },
 		{ "morestack", COUNTER_MORESTACK_HITS },
 		{ "copystack", COUNTER_COPYSTACK_HITS },
+		{ "refill", COUNTER_REFILL_HITS },
+		{ "large", COUNTER_LARGE_HITS },
 		{ "restart", COUNTER_RESTARTS },
+		{ "paused", COUNTER_PAUSED_HITS },
 	};
 	const struct runtime_state *rt = s ? &s->rt : NULL;
 	bool ms = rt && rt->have_memstats;
@@ -249,7 +252,8 @@ int metrics_write(FILE *f, const struct live_sample *s)
 	sample_u64(f, "gomemtrace_lost_events_total", s, true, s ? s->lost_events : 0);
 	header(f, "gomemtrace_probe_hits_total", "counter",
 	       "Uprobe hits in the target, by probe (restart: hits skipped because "
-	       "the function grows its stack and runs again).");
+	       "the function grows its stack and runs again; paused: hits of probes "
+	       "the overhead budget took off, until the detach took effect).");
 	for (size_t i = 0; s && s->have_counters && i < sizeof(probes) / sizeof(probes[0]); i++) {
 		fputs("gomemtrace_probe_hits_total", f);
 		write_labels(f, s, "probe", probes[i].name);

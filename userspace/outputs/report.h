@@ -19,8 +19,10 @@
 #include "probes/memtrace_types.h"
 #include "probes/probe_plan.h"
 #include "target/runtime_state.h"
+#include "aggregate/sampled.h"
 #include "aggregate/sites.h"
 #include "aggregate/symbolize.h"
+#include "probes/budget.h"
 #include "probes/target_code.h"
 
 /* What the trace cost the target and the host. */
@@ -49,6 +51,34 @@ struct report_runtime {
 	struct runtime_state start, stop;
 };
 
+/* Where each figure came from: "exact probes", "sampled probes",
+ * "runtime heap profile", "runtime counters", "probes", or "none". */
+struct report_sources {
+	const char *alloc_totals;	/* objects and bytes allocated */
+	const char *alloc_sites;	/* allocations by site and stack */
+	const char *gc_cycles;
+	const char *stack_growth;
+	const char *heap;		/* heap live, goal, GC CPU */
+};
+
+/* The default mode's sampling and its overhead budget. */
+struct report_sampling {
+	bool present;
+	struct sampled_result result;
+	uint64_t discarded_hits;	/* samples after the last read of the
+					 * runtime's counters (the target exited) */
+	double budget;			/* fraction of the target's CPU; 0: none */
+	uint64_t trap_ns;		/* measured cost of one trap */
+	bool bpf_stats;			/* BPF run times measured by the kernel */
+	uint64_t target_cpu_ns;		/* the target's CPU while tracing */
+	uint64_t cost_ns;		/* the probes' estimated cost to it */
+	uint64_t probe_hits;
+	uint32_t pauses;		/* times the frequent probes were taken off */
+	uint64_t paused_ns;		/* for how long in all */
+	const struct budget *controller; /* its pause spans */
+	int error;			/* pausing or resuming failed (negative errno) */
+};
+
 struct report {
 	pid_t pid;
 	const char *exe;
@@ -70,6 +100,23 @@ struct report {
 	uint64_t load_bias;
 	struct report_runtime runtime;
 	const struct probe_plan *plan;
+	struct report_sources sources;
+	struct report_sampling sampling;
+	/* Sites from the runtime's heap profile: live objects and bytes per
+	 * stack too (stack_count.inuse_*), and MemProfileRate. */
+	bool inuse;
+	int64_t mem_profile_rate;
+	uint64_t inuse_objects, inuse_bytes;	/* all sites, scaled */
+	uint64_t profile_samples;		/* the runtime's samples in the window */
+	uint64_t profile_records;		/* its buckets shown */
+	struct site_list inuse_sites;		/* live bytes by site */
+	/* --enable-runtime-sampling: what was written into the target. */
+	struct {
+		bool wrote;
+		int64_t rate, old_rate;
+		bool restored;
+		int write_err;
+	} runtime_sampling;
 	/* The target's code at the probe points before the attach and after the
 	 * detach; NULL when not read (launch mode, target gone). */
 	const struct code_scan *code_before, *code_after;

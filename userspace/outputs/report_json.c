@@ -5,6 +5,7 @@
  * null where the event happened before the trace or never came.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -118,7 +119,7 @@ static void json_time(FILE *f, uint64_t ts, uint64_t start)
 		fprintf(f, "%lld", (long long)(ts - start));
 }
 
-static void write_sites(FILE *f, const struct site_list *l, bool with_line)
+static void write_sites(FILE *f, const struct site_list *l, bool with_line, bool sampled)
 {
 	for (size_t i = 0; i < l->len; i++) {
 		const struct site *s = &l->sites[i];
@@ -134,9 +135,84 @@ static void write_sites(FILE *f, const struct site_list *l, bool with_line)
 		} else {
 			fprintf(f, ", \"events\": %llu", (unsigned long long)s->count);
 		}
-		fprintf(f, ", \"bytes\": %llu}", (unsigned long long)s->bytes);
+		fprintf(f, ", \"bytes\": %llu", (unsigned long long)s->bytes);
+		/* A Poisson count's relative standard error: 1/sqrt(samples). */
+		if (sampled)
+			fprintf(f, ", \"samples\": %llu, \"relative_error\": %.4f",
+				(unsigned long long)s->samples,
+				s->samples ? 1 / sqrt((double)s->samples) : 1.0);
+		fputc('}', f);
 	}
 	fputs(l->len ? "\n    ]" : "]", f);
+}
+
+/* "sources": where each figure came from. */
+static void write_sources(FILE *f, const struct report *r)
+{
+	const struct report_sources *s = &r->sources;
+	const char *names[] = { "alloc_totals", "alloc_sites", "gc_cycles", "stack_growth",
+				"heap" };
+	const char *vals[] = { s->alloc_totals, s->alloc_sites, s->gc_cycles, s->stack_growth,
+			       s->heap };
+
+	fputs("  \"sources\": {", f);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		fprintf(f, "%s\"%s\": ", i ? ", " : "", names[i]);
+		report_json_string(f, vals[i] ? vals[i] : "none");
+	}
+	fputs("},\n", f);
+}
+
+/* "inuse": live objects and bytes by site, from the runtime's heap profile. */
+static void write_inuse(FILE *f, const struct report *r)
+{
+	const typeof(r->runtime_sampling) *w = &r->runtime_sampling;
+
+	if (!r->inuse)
+		return;
+	fprintf(f, "  \"inuse\": {\"source\": \"runtime heap profile (as of the last GC)\","
+		" \"mem_profile_rate\": %lld, \"profile_samples\": %llu, \"profile_records\": %llu,"
+		" \"objects\": %llu, \"bytes\": %llu,\n", (long long)r->mem_profile_rate,
+		(unsigned long long)r->profile_samples, (unsigned long long)r->profile_records,
+		(unsigned long long)r->inuse_objects, (unsigned long long)r->inuse_bytes);
+	fprintf(f, "    \"runtime_sampling\": {\"written\": %s, \"rate\": %lld, \"old_rate\": %lld,"
+		" \"restored\": %s, \"write_error\": %d},\n    \"sites\": [",
+		w->wrote ? "true" : "false", (long long)w->rate, (long long)w->old_rate,
+		w->restored ? "true" : "false", w->write_err);
+	write_sites(f, &r->inuse_sites, true, false);
+	fputs("},\n", f);
+}
+
+/* "sampling": the default mode's samples, their scaling and the budget. */
+static void write_sampling(FILE *f, const struct report_sampling *s, uint64_t start_ns)
+{
+	if (!s->present)
+		return;
+	fprintf(f, "  \"sampling\": {\"scaled_to_runtime_counters\": %s, \"samples\": %llu,"
+		" \"sampled_objects\": %llu, \"discarded_samples\": %llu,"
+		" \"unattributed_objects\": %llu, \"unattributed_bytes\": %llu,\n"
+		"    \"overhead_budget\": %.4f, \"trap_ns\": %llu, \"bpf_stats\": %s,"
+		" \"probe_hits\": %llu, \"target_cpu_ns\": %llu, \"probe_cost_ns\": %llu,"
+		" \"overhead\": %.5f, \"pauses\": %u, \"paused_ns\": %llu, \"pause_error\": %d},\n",
+		s->result.scaled ? "true" : "false", (unsigned long long)s->result.hits,
+		(unsigned long long)s->result.sampled_objects,
+		(unsigned long long)s->discarded_hits,
+		(unsigned long long)s->result.unattributed_objects,
+		(unsigned long long)s->result.unattributed_bytes, s->budget,
+		(unsigned long long)s->trap_ns, s->bpf_stats ? "true" : "false",
+		(unsigned long long)s->probe_hits, (unsigned long long)s->target_cpu_ns,
+		(unsigned long long)s->cost_ns,
+		s->target_cpu_ns > s->cost_ns ?
+			(double)s->cost_ns / (double)(s->target_cpu_ns - s->cost_ns) : 0.0,
+		s->pauses, (unsigned long long)s->paused_ns, s->error);
+	/* When the probes were off (ns from the trace's start), the first
+	 * BUDGET_MAX_SPANS times. */
+	fputs("  \"sampling_paused\": [", f);
+	for (uint32_t i = 0; s->controller && i < s->pauses && i < BUDGET_MAX_SPANS; i++)
+		fprintf(f, "%s{\"start_ns\": %lld, \"end_ns\": %lld}", i ? ", " : "",
+			(long long)(s->controller->spans[i].start - start_ns),
+			(long long)(s->controller->spans[i].end - start_ns));
+	fputs("],\n", f);
 }
 
 /* "cost": probe hits, the tracer's CPU, the kernel's BPF run times when
@@ -146,12 +222,16 @@ static void write_cost(FILE *f, const struct report_cost *c)
 	const uint64_t *n = c->counters;
 
 	fprintf(f, "  \"cost\": {\"probe_hits\": {\"alloc\": %llu, \"gc\": %llu,"
-		" \"morestack\": %llu, \"copystack\": %llu},\n"
+		" \"morestack\": %llu, \"copystack\": %llu, \"refill\": %llu, \"large\": %llu,"
+		" \"paused\": %llu},\n"
 		"    \"restarts_skipped\": %llu, \"alloc_overflow_events\": %llu,"
 		" \"tracer_cpu_ns\": %llu,\n    \"bpf_programs\": [",
 		(unsigned long long)n[COUNTER_ALLOC_HITS], (unsigned long long)n[COUNTER_GC_HITS],
 		(unsigned long long)n[COUNTER_MORESTACK_HITS],
 		(unsigned long long)n[COUNTER_COPYSTACK_HITS],
+		(unsigned long long)n[COUNTER_REFILL_HITS],
+		(unsigned long long)n[COUNTER_LARGE_HITS],
+		(unsigned long long)n[COUNTER_PAUSED_HITS],
 		(unsigned long long)n[COUNTER_RESTARTS],
 		(unsigned long long)n[COUNTER_ALLOC_OVERFLOW],
 		(unsigned long long)c->tracer_cpu_ns);
@@ -331,12 +411,13 @@ int report_write_json(const struct report *r, int fd)
 	report_json_string(f, r->mode);
 	fprintf(f, ",\n  \"start_monotonic_ns\": %llu,\n  \"duration_ns\": %llu,\n",
 		(unsigned long long)r->start_ns, (unsigned long long)r->duration_ns);
+	write_sources(f, r);
 
 	fprintf(f, "  \"alloc\": {\"objects\": %llu, \"bytes\": %llu, \"tiny_objects\": %llu,"
 		" \"sites\": [",
 		(unsigned long long)agg->alloc_objects, (unsigned long long)agg->alloc_bytes,
 		(unsigned long long)agg->tiny_objects);
-	write_sites(f, &r->alloc_sites, true);
+	write_sites(f, &r->alloc_sites, true, r->sampling.present);
 	fputs(",\n    \"types\": [", f);
 	for (size_t i = 0; i < r->alloc_types.len; i++) {
 		const struct type_count *t = &r->alloc_types.types[i];
@@ -367,7 +448,7 @@ int report_write_json(const struct report *r, int fd)
 		" \"shrink_events\": %llu, \"sites\": [",
 		(unsigned long long)agg->growth_events, (unsigned long long)agg->growth_bytes,
 		(unsigned long long)agg->shrink_events);
-	write_sites(f, &r->growth_sites, false);
+	write_sites(f, &r->growth_sites, false, false);
 	fputs(",\n    \"log\": [", f);
 	for (size_t i = 0; i < agg->growth_log_len; i++) {
 		const struct growth_event *g = &agg->growth_log[i];
@@ -385,6 +466,8 @@ int report_write_json(const struct report *r, int fd)
 	fprintf(f, "%s], \"log_dropped\": %llu},\n", agg->growth_log_len ? "\n    " : "",
 		(unsigned long long)agg->growth_log_dropped);
 	write_cost(f, &r->cost);
+	write_sampling(f, &r->sampling, r->start_ns);
+	write_inuse(f, r);
 	fprintf(f, "  \"limits\": {\"max_stacks\": %zu, \"folded_objects\": %llu,"
 		" \"folded_events\": %llu, \"memory_failures\": %llu,"
 		" \"tracer_peak_rss_bytes\": %llu},\n",

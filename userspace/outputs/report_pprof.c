@@ -27,7 +27,8 @@
 
 /* What differs between the profiles; the rest is shared. */
 struct profile_kind {
-	const char *types[2][2];	/* sample types: {type, unit} */
+	const char *types[4][2];	/* sample types: {type, unit} */
+	int ntypes;
 	const char *period_type;
 	bool alloc_stacks;		/* leaf is the probed PC; hide the runtime;
 					 * tags are types */
@@ -69,13 +70,12 @@ static int write_profile(const struct report *r, const struct profile_kind *k, i
 	const struct stack_table *t = k->table(r->agg);
 	struct pprof_writer *w = pprof_writer_new();
 	uint64_t ids[MAX_LOCATIONS];
-	int ret;
+	int ret = 0;
 
 	if (!w)
 		return -ENOMEM;
-	ret = pprof_add_sample_type(w, k->types[0][0], k->types[0][1]);
-	if (!ret)
-		ret = pprof_add_sample_type(w, k->types[1][0], k->types[1][1]);
+	for (int i = 0; i < k->ntypes && !ret; i++)
+		ret = pprof_add_sample_type(w, k->types[i][0], k->types[i][1]);
 	if (!ret)
 		ret = pprof_set_period(w, k->period_type, "bytes", 1);
 	if (!ret)
@@ -87,13 +87,14 @@ static int write_profile(const struct report *r, const struct profile_kind *k, i
 	}
 	for (size_t i = 0; !ret && i < t->len; i++) {
 		const struct stack_count *e = &t->entries[i];
-		int64_t values[2] = { (int64_t)e->count, (int64_t)e->bytes };
+		int64_t values[4] = { (int64_t)e->count, (int64_t)e->bytes,
+				      (int64_t)e->inuse_count, (int64_t)e->inuse_bytes };
 		int n = add_stack(w, r->sym, k, e, ids, sizeof(ids) / sizeof(ids[0]));
 		struct pprof_label type = { .key = "type" };
 
 		if (n < 0) {
 			ret = n;
-		} else if (k->alloc_stacks) {
+		} else if (k->alloc_stacks && !r->sampling.present) {
 			type.str = type_namer_name(r->types, e->tag);
 			ret = pprof_add_sample_labels(w, ids, n, values, &type, 1);
 		} else {
@@ -120,18 +121,29 @@ int report_write_pprof(const struct report *r, int fd)
 {
 	static const struct profile_kind heap = {
 		.types = { { "alloc_objects", "count" }, { "alloc_space", "bytes" } },
+		.ntypes = 2,
+		.period_type = "space",
+		.alloc_stacks = true,
+		.table = alloc_table,
+	};
+	/* From the runtime's own heap profile: runtime/pprof's four types. */
+	static const struct profile_kind heap_inuse = {
+		.types = { { "alloc_objects", "count" }, { "alloc_space", "bytes" },
+			   { "inuse_objects", "count" }, { "inuse_space", "bytes" } },
+		.ntypes = 4,
 		.period_type = "space",
 		.alloc_stacks = true,
 		.table = alloc_table,
 	};
 
-	return write_profile(r, &heap, fd);
+	return write_profile(r, r->inuse ? &heap_inuse : &heap, fd);
 }
 
 int report_write_stack_pprof(const struct report *r, int fd)
 {
 	static const struct profile_kind stack = {
 		.types = { { "growths", "count" }, { "stack_bytes", "bytes" } },
+		.ntypes = 2,
 		.period_type = "stack_bytes",
 		.table = growth_table,
 	};

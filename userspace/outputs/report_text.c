@@ -62,8 +62,25 @@ void report_print_text(const struct report *r, FILE *out, int top)
 	fprintf(out, "gomemtrace: pid %d %s (%s), %s mode, %.3f s\n", (int)r->pid, r->exe,
 		r->go_version ? r->go_version : "unknown Go", r->mode, r->duration_ns / 1e9);
 	human_bytes(b, sizeof(b), agg->alloc_bytes);
-	fprintf(out, "\nHeap allocations: %llu objects, %s\n",
-		(unsigned long long)agg->alloc_objects, b);
+	fprintf(out, "\nHeap allocations: %llu objects, %s (%s)\n",
+		(unsigned long long)agg->alloc_objects, b,
+		r->sources.alloc_totals ? r->sources.alloc_totals : "exact probes");
+	if (r->sampling.present) {
+		const struct report_sampling *s = &r->sampling;
+
+		fprintf(out, "  sites estimated from %llu samples (span refills and large "
+			"allocations)%s; probes cost %.2f%% of the target's CPU",
+			(unsigned long long)s->result.hits,
+			s->result.scaled ? ", scaled to the runtime's counters" : "",
+			s->target_cpu_ns > s->cost_ns ?
+				100.0 * s->cost_ns / (s->target_cpu_ns - s->cost_ns) : 0.0);
+		if (s->pauses)
+			fprintf(out, "; off %u times, %.3f s in all (--overhead-budget %.2g%%)",
+				s->pauses, s->paused_ns / 1e9, s->budget * 100);
+		fputc('\n', out);
+	} else if (r->sources.alloc_sites) {
+		fprintf(out, "  sites from %s\n", r->sources.alloc_sites);
+	}
 	if (r->alloc_sites.len)
 		fprintf(out, "  %12s %12s  %s\n", "BYTES", "OBJECTS", "SITE");
 	for (size_t i = 0; i < r->alloc_sites.len && (int)i < top; i++) {
@@ -74,6 +91,25 @@ void report_print_text(const struct report *r, FILE *out, int top)
 			s->function, s->file, s->line);
 	}
 
+	if (r->inuse) {
+		human_bytes(b, sizeof(b), r->inuse_bytes);
+		fprintf(out, "\nLive heap (the runtime's heap profile as of the last GC, "
+			"MemProfileRate %lld%s): %llu objects, %s\n", (long long)r->mem_profile_rate,
+			r->runtime_sampling.wrote ? ", set by --enable-runtime-sampling" : "",
+			(unsigned long long)r->inuse_objects, b);
+		if (r->inuse_sites.len)
+			fprintf(out, "  %12s %12s  %s\n", "BYTES", "OBJECTS", "SITE");
+		for (size_t i = 0; i < r->inuse_sites.len && (int)i < top; i++) {
+			const struct site *s = &r->inuse_sites.sites[i];
+
+			human_bytes(b, sizeof(b), s->bytes);
+			fprintf(out, "  %12s %12llu  %s %s:%u\n", b, (unsigned long long)s->count,
+				s->function, s->file, s->line);
+		}
+	}
+	if (r->sampling.present || r->inuse)
+		fprintf(out, "\nBy type: not seen by %s (--mode exact names them)\n",
+			r->inuse ? "the runtime's heap profile" : "the default mode's samples");
 	if (r->alloc_types.len)
 		fprintf(out, "\nBy type:\n  %12s %12s  %s\n", "BYTES", "OBJECTS", "TYPE");
 	for (size_t i = 0; i < r->alloc_types.len && (int)i < top; i++) {

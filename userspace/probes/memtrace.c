@@ -60,10 +60,16 @@ struct mt_link_create_uprobe_multi {
 
 #define NROLES PROBE_ROLE_MAX
 
+struct attach_job;
+
 struct memtrace {
 	struct memtrace_bpf *skel;
 	int link_fds[MAX_PROBES];
+	enum probe_role link_roles[MAX_PROBES];
 	int nlinks;
+	struct attach_job *job;		/* kept to attach paused roles again */
+	unsigned int paused;		/* roles (1 << role) detached by memtrace_pause */
+	bool stopped;			/* memtrace_stop ran: nothing attaches again */
 	int nprobes;
 	bool multi;
 	uint64_t detach_ns;
@@ -82,6 +88,8 @@ struct attach_job {
 	int count[NROLES];
 	int failed_point;		/* plan index, or -1 */
 	int err;			/* negative errno */
+	unsigned int roles;		/* attach these roles (1 << role) */
+	unsigned int close_roles;	/* close_role_links: these roles' links */
 };
 
 static struct bpf_program *program_for(struct memtrace_bpf *skel, enum probe_role role)
@@ -97,6 +105,10 @@ static struct bpf_program *program_for(struct memtrace_bpf *skel, enum probe_rol
 		return skel->progs.morestack;
 	case PROBE_COPYSTACK:
 		return skel->progs.copystack;
+	case PROBE_REFILL:
+		return skel->progs.alloc_refill;
+	case PROBE_LARGE:
+		return skel->progs.alloc_large;
 	case PROBE_ROLE_MAX:
 		break;
 	}
@@ -186,6 +198,35 @@ static int close_links(void *arg)
 	return 0;
 }
 
+/* In the helper: closes the links of job->close_roles, keeping the rest. */
+static int close_role_links(void *arg)
+{
+	static const enum probe_role hottest[] = { PROBE_REFILL, PROBE_LARGE };
+	struct attach_job *job = arg;
+	struct memtrace *mt = job->mt;
+	int kept = 0;
+
+	/* Each detach waits for the kernel: the most frequent probes first. */
+	for (size_t h = 0; h < sizeof(hottest) / sizeof(hottest[0]); h++)
+		for (int i = 0; i < mt->nlinks; i++)
+			if (mt->link_roles[i] == hottest[h] &&
+			    (job->close_roles & (1u << hottest[h]))) {
+				close(mt->link_fds[i]);
+				mt->link_fds[i] = -1;
+			}
+	for (int i = 0; i < mt->nlinks; i++) {
+		if (job->close_roles & (1u << mt->link_roles[i])) {
+			if (mt->link_fds[i] >= 0)
+				close(mt->link_fds[i]);
+			continue;
+		}
+		mt->link_fds[kept] = mt->link_fds[i];
+		mt->link_roles[kept++] = mt->link_roles[i];
+	}
+	mt->nlinks = kept;
+	return 0;
+}
+
 /* In the helper: one uprobe_multi link per program with points. */
 static int attach_multi(void *arg)
 {
@@ -199,7 +240,7 @@ static int attach_multi(void *arg)
 		} a;
 		int fd;
 
-		if (!job->count[role])
+		if (!job->count[role] || !(job->roles & (1u << role)))
 			continue;
 		memset(&a, 0, sizeof(a));
 		a.um.prog_fd = bpf_program__fd(program_for(mt->skel, role));
@@ -212,6 +253,7 @@ static int attach_multi(void *arg)
 		fd = syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
 		if (fd < 0)
 			return -errno;
+		mt->link_roles[mt->nlinks] = role;
 		mt->link_fds[mt->nlinks++] = fd;
 	}
 	return 0;
@@ -235,6 +277,8 @@ static int attach_perf(void *arg)
 		LIBBPF_OPTS(bpf_link_create_opts, lopts, .perf_event.bpf_cookie = probe_point_cookie(p));
 		int pfd, fd;
 
+		if (!(job->roles & (1u << p->role)))
+			continue;
 		pfd = syscall(__NR_perf_event_open, &attr, job->opts->pid, -1, -1,
 			      PERF_FLAG_FD_CLOEXEC);
 		if (pfd < 0) {
@@ -248,6 +292,7 @@ static int attach_perf(void *arg)
 			job->failed_point = i;
 			return fd;
 		}
+		mt->link_roles[mt->nlinks] = p->role;
 		mt->link_fds[mt->nlinks++] = fd;
 	}
 	return 0;
@@ -279,6 +324,13 @@ static void configure(struct memtrace_bpf *skel, const struct probe_plan *plan,
 	skel->rodata->go_memstats_numgc_addr = plan->memstats_numgc_addr;
 	skel->rodata->image_lo = plan->image_lo;
 	skel->rodata->image_hi = plan->image_hi;
+	if (plan->alloc == PLAN_ALLOC_SAMPLED) {
+		skel->rodata->go_mcache_alloc_off = layout->mcache_alloc;
+		skel->rodata->go_num_span_classes = layout->mcache_alloc_size / 8;
+		skel->rodata->go_mspan_alloc_count_off = layout->mspan_alloc_count;
+		skel->rodata->go_mspan_alloc_count_before_cache_off =
+			layout->mspan_alloc_count_before_cache;
+	}
 	skel->bss->tracing_stopped = 1;
 }
 
@@ -343,6 +395,7 @@ int memtrace_start(struct memtrace **out, const struct probe_plan *plan,
 	job->plan = plan;
 	job->opts = opts;
 	job->failed_point = -1;
+	job->roles = ~0u;
 	for (int i = 0; i < plan->n; i++) {
 		const struct probe_point *p = &plan->points[i];
 		int k = job->count[p->role]++;
@@ -402,13 +455,44 @@ int memtrace_start(struct memtrace **out, const struct probe_plan *plan,
 		snprintf(err, errlen, "cannot open ring buffer: %s", strerror(-ret));
 		goto cleanup;
 	}
-	free(job);
+	mt->job = job;
 	*out = mt;
 	return 0;
 
 cleanup:
 	free(job);
 	memtrace_close(mt);
+	return ret;
+}
+
+int memtrace_pause(struct memtrace *mt, unsigned int roles)
+{
+	int ret;
+
+	roles &= ~mt->paused;
+	if (!roles || mt->stopped)
+		return 0;
+	__atomic_store_n(&mt->skel->bss->sampling_paused, 1, __ATOMIC_SEQ_CST);
+	mt->job->close_roles = roles;
+	ret = run_unkillable(close_role_links, mt->job);
+	mt->paused |= roles;
+	return ret;
+}
+
+int memtrace_resume(struct memtrace *mt, unsigned int roles)
+{
+	int ret;
+
+	roles &= mt->paused;
+	if (!roles || mt->stopped)
+		return 0;
+	mt->job->roles = roles;
+	mt->job->failed_point = -1;
+	ret = run_unkillable(mt->multi ? attach_multi : attach_perf, mt->job);
+	if (!ret)
+		mt->paused &= ~roles;
+	if (!mt->paused)
+		__atomic_store_n(&mt->skel->bss->sampling_paused, 0, __ATOMIC_SEQ_CST);
 	return ret;
 }
 
@@ -443,6 +527,11 @@ int memtrace_poll(struct memtrace *mt, int timeout_ms)
 	return ring_buffer__poll(mt->rb, timeout_ms);
 }
 
+int memtrace_consume(struct memtrace *mt)
+{
+	return ring_buffer__consume(mt->rb);
+}
+
 static int detach(struct memtrace *mt)
 {
 	uint64_t t0 = monotonic_ns();
@@ -461,6 +550,7 @@ int memtrace_stop(struct memtrace *mt)
 	int ret;
 
 	mt->skel->bss->tracing_stopped = 1;
+	mt->stopped = true;
 	ret = detach(mt);
 	if (ret)
 		return ret;
@@ -594,5 +684,6 @@ void memtrace_close(struct memtrace *mt)
 	ring_buffer__free(mt->rb);
 	detach(mt);
 	memtrace_bpf__destroy(mt->skel);
+	free(mt->job);
 	free(mt);
 }

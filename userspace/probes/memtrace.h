@@ -36,6 +36,14 @@ typedef int (*memtrace_alloc_count_fn)(void *ctx, const struct alloc_key *key,
 int memtrace_start(struct memtrace **out, const struct probe_plan *plan,
 		   const struct go_layout *layout, const struct memtrace_opts *opts,
 		   memtrace_event_fn fn, void *ctx, char *err, size_t errlen);
+/*
+ * Detaches the probes of some roles (a mask of 1 << enum probe_role) for a
+ * while, or attaches them again, through the same unkillable helper as the
+ * attach and detach: the overhead budget's switch. Returns 0 or a negative
+ * errno; after memtrace_stop both do nothing.
+ */
+int memtrace_pause(struct memtrace *mt, unsigned int roles);
+int memtrace_resume(struct memtrace *mt, unsigned int roles);
 /* Probe points attached. */
 int memtrace_attached(const struct memtrace *mt);
 /* Kernel links holding them, and their kind ("uprobe_multi": one per BPF
@@ -48,6 +56,10 @@ uint64_t memtrace_end(struct memtrace *mt);
 /* Waits up to timeout_ms for records; returns how many were consumed or a
  * negative errno (-EINTR when a signal arrived). */
 int memtrace_poll(struct memtrace *mt, int timeout_ms);
+/* Consumes every record in the ring buffer now, woken or not (the probes
+ * wake user space only once a batch piled up). Returns how many, or a
+ * negative errno. */
+int memtrace_consume(struct memtrace *mt);
 /* Recording off, detaches every probe (out of reach of a SIGKILL aimed at
  * the tracer), then consumes what is left in the ring buffer. */
 int memtrace_stop(struct memtrace *mt);

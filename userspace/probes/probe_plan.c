@@ -186,6 +186,10 @@ const char *probe_role_name(enum probe_role role)
 		return "morestack";
 	case PROBE_COPYSTACK:
 		return "copystack";
+	case PROBE_REFILL:
+		return "alloc_refill";
+	case PROBE_LARGE:
+		return "alloc_large";
 	case PROBE_ROLE_MAX:
 		break;
 	}
@@ -253,15 +257,14 @@ static const struct probe_point *calls_other_alloc(const struct gobin *bin,
 	return NULL;
 }
 
-int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
-		     struct probe_plan *plan, char *err, size_t errlen)
+/* Every heap allocation exactly once (exact mode). */
+static int plan_exact_alloc(const struct gobin *bin, struct probe_plan *plan, char *err,
+			    size_t errlen)
 {
 	size_t nfuncs = gobin_func_count(bin);
 	struct gobin_func fn;
-	uint64_t addr;
 	int ret;
 
-	memset(plan, 0, sizeof(*plan));
 	for (size_t i = 0; i < nfuncs; i++) {
 		int kind;
 
@@ -316,6 +319,65 @@ int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
 			return -ENOEXEC;
 		}
 	}
+	return 0;
+}
+
+/*
+ * Samples with exact weights (default mode): (*mcache).refill, once per
+ * span an mcache gives back, and (*mcache).allocLarge, once per allocation
+ * over 32 KiB; both in every Go version 1.19-1.27, on every allocation
+ * path (mallocgc and its leaves reach them through nextFree and
+ * mallocgcLarge). Small allocations served by a cached span hit nothing.
+ */
+static int plan_sampled_alloc(const struct gobin *bin, const struct go_layout *layout,
+			      struct probe_plan *plan, char *err, size_t errlen)
+{
+	int ret;
+
+	if (!go_layout_has(layout->mcache_alloc) || !go_layout_has(layout->mspan_alloc_count) ||
+	    !go_layout_has(layout->mspan_alloc_count_before_cache) ||
+	    layout->mcache_alloc_size < 8) {
+		snprintf(err, errlen, "the layout of mcache and mspan is unknown for %s: "
+			 "use --mode exact", gobin_go_version(bin));
+		return -ENOEXEC;
+	}
+	plan->alloc_strategy = "span refills and large allocations";
+	ret = add_named(bin, plan, "runtime.(*mcache).refill", PROBE_REFILL, false, err, errlen);
+	if (!ret)
+		ret = add_named(bin, plan, "runtime.(*mcache).allocLarge", PROBE_LARGE, false,
+				err, errlen);
+	return ret;
+}
+
+int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
+		     struct probe_plan *plan, char *err, size_t errlen)
+{
+	return probe_plan_build_alloc(bin, layout, PLAN_ALLOC_EXACT, plan, err, errlen);
+}
+
+int probe_plan_build_alloc(const struct gobin *bin, const struct go_layout *layout,
+			   enum plan_alloc alloc, struct probe_plan *plan, char *err,
+			   size_t errlen)
+{
+	uint64_t addr;
+	int ret;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->alloc = alloc;
+	switch (alloc) {
+	case PLAN_ALLOC_EXACT:
+		ret = plan_exact_alloc(bin, plan, err, errlen);
+		break;
+	case PLAN_ALLOC_SAMPLED:
+		ret = plan_sampled_alloc(bin, layout, plan, err, errlen);
+		break;
+	default:
+		plan->alloc_strategy = "none";
+		ret = 0;
+		break;
+	}
+	if (ret)
+		return ret;
 
 	ret = add_named(bin, plan, "runtime.(*gcControllerState).startCycle",
 			PROBE_GC_START, false, err, errlen);

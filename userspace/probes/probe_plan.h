@@ -16,11 +16,20 @@ enum probe_role {
 	PROBE_GC_END,
 	PROBE_MORESTACK,
 	PROBE_COPYSTACK,
+	PROBE_REFILL,		/* (*mcache).refill: sampled small allocations */
+	PROBE_LARGE,		/* (*mcache).allocLarge: every large allocation */
 	PROBE_ROLE_MAX,
 };
 
-/* "alloc", "gc_start", "gc_end", "morestack", "copystack": the BPF
- * program's name. */
+/* Which allocation probes a plan holds. */
+enum plan_alloc {
+	PLAN_ALLOC_EXACT,	/* every allocation, exactly once (--mode exact) */
+	PLAN_ALLOC_SAMPLED,	/* one hit per span refill and per large allocation */
+	PLAN_ALLOC_NONE,	/* none: the runtime's own heap profile has the sites */
+};
+
+/* "alloc", "gc_start", "gc_end", "morestack", "copystack",
+ * "alloc_refill", "alloc_large": the BPF program's name. */
 const char *probe_role_name(enum probe_role role);
 
 struct probe_point {
@@ -38,7 +47,9 @@ struct probe_point {
 struct probe_plan {
 	struct probe_point points[MAX_PROBES];
 	int n;
-	const char *alloc_strategy;	/* "runtime.mallocgc" or "allocation leaves" */
+	enum plan_alloc alloc;
+	const char *alloc_strategy;	/* "runtime.mallocgc", "allocation leaves",
+					 * "span refills and large allocations", "none" */
 	uint64_t work_cycles_addr;	/* link-time address of work.cycles, 0: unknown */
 	uint64_t memstats_numgc_addr;	/* link-time address of memstats.numgc, 0: unknown */
 	/* Link-time extent of the file image: types there are read from the
@@ -61,6 +72,14 @@ bool probe_placement_emulated(uint8_t placement);
  */
 int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
 		     struct probe_plan *plan, char *err, size_t errlen);
+
+/*
+ * The same with the allocation probes of `alloc`. PLAN_ALLOC_SAMPLED needs
+ * the layout's mcache.alloc and mspan.allocCount fields (-ENOEXEC without).
+ */
+int probe_plan_build_alloc(const struct gobin *bin, const struct go_layout *layout,
+			   enum plan_alloc alloc, struct probe_plan *plan, char *err,
+			   size_t errlen);
 
 
 #endif

@@ -79,8 +79,10 @@ int heap_stats_sum(const uint8_t *buf, size_t len, const struct go_layout *l,
 			uint64_t n = get_u64(d, l->heap_delta_small_alloc_count + 8 * c);
 
 			out->small_alloc_count += n;
-			if (out->have_bytes)
+			if (out->have_bytes) {
 				out->small_alloc_bytes += n * go_size_class_size((int)c);
+				out->small_by_class[c] += n;
+			}
 		}
 	}
 	/* readmemstats_m: Mallocs = large + small + tiny counts; TotalAlloc =

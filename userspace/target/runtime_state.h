@@ -36,6 +36,9 @@ struct runtime_addrs {
  * ReadMemStats does with the world stopped), so a reader outside lags by up
  * to one span per P per size class; large allocations count at once.
  */
+/* _NumSizeClasses in Go 1.19-1.27 (aggregate/sizeclass.h's table). */
+#define HEAP_SIZE_CLASSES 68
+
 struct heap_alloc_totals {
 	uint64_t small_alloc_count;	/* objects, all size classes */
 	uint64_t small_alloc_bytes;	/* bytes: count x class size */
@@ -45,6 +48,9 @@ struct heap_alloc_totals {
 	uint64_t mallocs;		/* objects: MemStats.Mallocs */
 	uint64_t total_alloc;		/* bytes: MemStats.TotalAlloc */
 	bool have_bytes;		/* false when the class sizes are unknown */
+	/* objects per size class (smallAllocCount[class]); all zero unless
+	 * have_bytes */
+	uint64_t small_by_class[HEAP_SIZE_CLASSES];
 };
 
 /* gcControllerState fields that heapGoal (runtime/mgcpacer.go) reads. */

@@ -59,10 +59,20 @@ type sizeSpec struct {
 	in    where
 }
 
+// constSpec prints the value of an integer constant of the runtime, which the
+// compiler writes into DWARF as a DW_TAG_constant named "runtime.NAME"; the
+// first of names that exists is used (runtime.maxStack became
+// runtime.maxProfStackDepth in go1.23).
+type constSpec struct {
+	cname string
+	names []string
+}
+
 // group is one line of the row.
 type group struct {
 	fields []fieldSpec
 	sizes  []sizeSpec
+	consts []constSpec
 }
 
 func typ(name string) where    { return where{typeName: name} }
@@ -91,6 +101,10 @@ var (
 	gcCtl  = typ("runtime.gcControllerState")
 	hstats = typ("runtime.consistentHeapStats")
 	hdelta = typ("runtime.heapStatsDelta")
+	bucket = typ("runtime.bucket")
+	memRec = typ("runtime.memRecord")
+	memCyc = typ("runtime.memRecordCycle")
+	mpCyc  = vartyp("runtime.mProfCycle")
 )
 
 // The order and names here are those of struct go_layout in
@@ -173,6 +187,30 @@ var layout = []group{
 		opt("gc_controller_total_free", gcCtl, "totalFree", 8),
 		opt("gc_controller_mapped_ready", gcCtl, "mappedReady", 8),
 	}},
+	// The heap profile's buckets (runtime/mprof.go): a bucket header, nstk
+	// PCs, then a memRecord {active, future[3]} of memRecordCycles;
+	// memRecordCycle lost alloc_bytes and free_bytes in go1.27.
+	{fields: []fieldSpec{
+		one("bucket_next", bucket, "next", 8),
+		one("bucket_allnext", bucket, "allnext", 8),
+		one("bucket_typ", bucket, "typ", 8),
+		one("bucket_obj_size", bucket, "size", 8),
+		one("bucket_nstk", bucket, "nstk", 8),
+	}, sizes: []sizeSpec{{"bucket_header_size", bucket}}},
+	{fields: []fieldSpec{
+		one("mem_record_active", memRec, "active", 0),
+		one("mem_record_future", memRec, "future", 0),
+	}, sizes: []sizeSpec{{"mem_record_size", memRec}}},
+	{fields: []fieldSpec{
+		one("mem_record_cycle_allocs", memCyc, "allocs", 8),
+		one("mem_record_cycle_frees", memCyc, "frees", 8),
+		opt("mem_record_cycle_alloc_bytes", memCyc, "alloc_bytes", 8),
+		opt("mem_record_cycle_free_bytes", memCyc, "free_bytes", 8),
+	}, sizes: []sizeSpec{{"mem_record_cycle_size", memCyc}}},
+	{fields: []fieldSpec{
+		one("mprof_cycle_value", mpCyc, "value", 4),
+	}, consts: []constSpec{{"mprof_max_stack",
+		[]string{"runtime.maxProfStackDepth", "runtime.maxStack"}}}},
 }
 
 // index holds where each named struct type and each variable's type lives
@@ -181,11 +219,12 @@ type index struct {
 	data    *dwarf.Data
 	types   map[string]dwarf.Offset
 	varType map[string]dwarf.Offset
+	consts  map[string]int64
 }
 
 func newIndex(data *dwarf.Data) (*index, error) {
 	ix := &index{data: data, types: map[string]dwarf.Offset{},
-		varType: map[string]dwarf.Offset{}}
+		varType: map[string]dwarf.Offset{}, consts: map[string]int64{}}
 	r := data.Reader()
 	for {
 		e, err := r.Next()
@@ -205,6 +244,12 @@ func newIndex(data *dwarf.Data) (*index, error) {
 			if t, ok := e.Val(dwarf.AttrType).(dwarf.Offset); ok && name != "" {
 				if _, dup := ix.varType[name]; !dup {
 					ix.varType[name] = t
+				}
+			}
+		case dwarf.TagConstant:
+			if v, ok := e.Val(dwarf.AttrConstValue).(int64); ok && name != "" {
+				if _, dup := ix.consts[name]; !dup {
+					ix.consts[name] = v
 				}
 			}
 		}
@@ -382,6 +427,24 @@ func run(minor int, path string) (string, error) {
 			}
 			cols = append(cols, fmt.Sprintf(".%s = %d", s.cname, st.Size()))
 			fmt.Fprintf(os.Stderr, "dump: %s: %s is %d bytes\n", version, s.in, st.Size())
+		}
+		for _, c := range grp.consts {
+			found := false
+			for _, name := range c.names {
+				if v, ok := ix.consts[name]; ok {
+					if v <= 0 || v >= 1<<31 {
+						return "", fmt.Errorf("%s: constant %s = %d does not fit",
+							version, name, v)
+					}
+					cols = append(cols, fmt.Sprintf(".%s = %d", c.cname, v))
+					found = true
+					break
+				}
+			}
+			if !found {
+				return "", fmt.Errorf("%s: required constant %s (%s) is missing",
+					version, c.cname, strings.Join(c.names, " or "))
+			}
 		}
 		fmt.Fprintf(&b, "\t  %s,\n", strings.Join(cols, ", "))
 	}

@@ -10,7 +10,7 @@
 //	gccpu      GOGC=20: a 48 MiB live heap of small pointer-linked nodes
 //	           (a long mark) and garbage allocated as fast as 2 goroutines
 //	           can: the GC runs back to back, assists included
-//	frequent   GOGC=100: a small live heap that grows by 512 KiB every 100
+//	frequent   GOGC=100: a small live heap that grows by 128 KiB every 100
 //	           ms (a leak) and 20 MiB/s of pointer-free garbage: a cycle
 //	           a second or more for the first minute, and the live heap
 //	           never falls
@@ -115,7 +115,7 @@ func main() {
 	case "frequent":
 		go report()
 		for {
-			for i := 0; i < 32; i++ {
+			for i := 0; i < 8; i++ {
 				bytes = append(bytes, make([]byte, 16<<10))
 			}
 			for i := 0; i < 2048; i++ {

@@ -1,0 +1,3 @@
+module gomemtrace/heapprofoff
+
+go 1.19

@@ -1,0 +1,3 @@
+module gomemtrace/heapprof
+
+go 1.19

@@ -47,8 +47,9 @@ __u32 load_bias_known = 0;
 __u32 tracing_stopped = 0;
 
 /* Set by user space while the overhead budget takes the frequent probes
- * off: a detach takes effect only after tens of ms (the kernel waits for
- * RCU grace periods), and until then their programs return at once. */
+ * off, one bit per enum probe_role (1 << role): a detach takes effect only
+ * after tens of ms (the kernel waits for RCU grace periods), and until then
+ * their programs return at once. */
 __u32 sampling_paused = 0;
 
 
@@ -98,9 +99,9 @@ static __always_inline void count(__u32 counter)
 		(*c)++;
 }
 
-static __always_inline bool paused(void)
+static __always_inline bool paused(__u32 role_bit)
 {
-	if (!sampling_paused)
+	if (!(sampling_paused & role_bit))
 		return false;
 	count(COUNTER_PAUSED_HITS);
 	return true;
@@ -541,7 +542,7 @@ int alloc_refill(struct pt_regs *ctx)
 	struct alloc_key key = { .size = spc, .probe = ALLOC_PROBE_REFILL };
 	__u16 n = 0, before = 0;
 
-	if (!wanted() || !c || spc >= go_num_span_classes || paused())
+	if (!wanted() || !c || spc >= go_num_span_classes || paused(PAUSE_REFILL))
 		return 0;
 	if (restarts(ctx, cookie)) {
 		count(COUNTER_RESTARTS);
@@ -575,7 +576,7 @@ int alloc_large(struct pt_regs *ctx)
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	struct alloc_key key = { .size = ctx->bx, .probe = ALLOC_PROBE_ALLOC_LARGE };
 
-	if (!wanted() || !key.size || paused())
+	if (!wanted() || !key.size || paused(PAUSE_LARGE))
 		return 0;
 	if (restarts(ctx, cookie)) {
 		count(COUNTER_RESTARTS);
@@ -649,7 +650,7 @@ int morestack(struct pt_regs *ctx)
 	struct stack_chunk *c;
 	struct scratch *sc;
 
-	if (!wanted() || !g || paused())
+	if (!wanted() || !g || paused(PAUSE_MORESTACK))
 		return 0;
 	sc = scratch_get();
 	if (!sc) {
@@ -689,7 +690,7 @@ int copystack(struct pt_regs *ctx)
 	struct copystack_event e = {};
 	__u64 gp = ctx->ax;
 
-	if (!wanted() || !gp || paused() || restarts(ctx, bpf_get_attach_cookie(ctx)))
+	if (!wanted() || !gp || paused(PAUSE_COPYSTACK) || restarts(ctx, bpf_get_attach_cookie(ctx)))
 		return 0;
 	count(COUNTER_COPYSTACK_HITS);
 	probe_bias(ctx);

@@ -62,6 +62,13 @@ enum probe_placement {
 				 * runtime.morestack's test for g0 */
 };
 
+/* Bits of the BPF's sampling_paused: 1 << enum probe_role of user space
+ * (probes/probe_plan.h, checked there). */
+#define PAUSE_MORESTACK (1u << 3)
+#define PAUSE_COPYSTACK (1u << 4)
+#define PAUSE_REFILL (1u << 5)
+#define PAUSE_LARGE (1u << 6)
+
 /* Attach cookie: (link-time probe address << 16) | (placement << 8) | kind. */
 #define PROBE_COOKIE_ADDR_SHIFT 16
 #define PROBE_COOKIE(addr, placement, kind) \

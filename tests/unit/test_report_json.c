@@ -153,6 +153,11 @@ static void test_report(void)
 	int fd, err, rc;
 
 	aggregate_init(&agg, 127);
+	/* An exec'd target: the file name is the target's bytes. */
+	r.end.target.how = TARGET_EXECED;
+	r.end.target.ts = 5;
+	snprintf(r.end.target.exec_filename, sizeof(r.end.target.exec_filename),
+		 "/bin/\xff\"x");
 	fd = mkstemp(path);
 	if (fd < 0) {
 		CHECK(0, "json report: temporary file", "%s", strerror(errno));
@@ -185,6 +190,9 @@ static void test_report(void)
 		 "assert d[\"target\"][\"exe\"] == \"/tmp/work\\ufffdload\\ufffd\", d[\"target\"]\n"
 		 "assert d[\"alloc\"][\"sites\"][0][\"function\"] == \"main.\\ufffd\\ufffd\"\n"
 		 "assert d[\"alloc\"][\"sites\"][1][\"file\"] == \"/src/\\ufffd\"\n"
+		 "e = d[\"end\"]\n"
+		 "assert e[\"how\"] == \"exec\" and e[\"t_ns\"] == 5, e\n"
+		 "assert e[\"exec_filename\"] == \"/bin/\\ufffd\\\"x\", e\n"
 		 "' %s", path);
 	rc = system(cmd);
 	CHECK(rc == 0, "json report: python3 json.load (strict UTF-8) reads it",

@@ -37,6 +37,7 @@
 #include "binary/gobinary.h"
 #include "cli/launch.h"
 #include "probes/budget.h"
+#include "cli/target_watch.h"
 #include "probes/memtrace.h"
 #include "outputs/interval.h"
 #include "outputs/metrics_server.h"
@@ -379,20 +380,6 @@ static uint64_t clock_ns(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* The target is gone: an exited child (reaped here) or a process whose
- * pidfd became readable. */
-static bool target_exited(pid_t child, int pidfd)
-{
-	if (child > 0)
-		return waitpid(child, NULL, WNOHANG) == child;
-	if (pidfd >= 0) {
-		struct pollfd p = { .fd = pidfd, .events = POLLIN };
-
-		return poll(&p, 1, 0) > 0;
-	}
-	return false;
-}
-
 static void print_plan(const struct probe_plan *plan, const char *path)
 {
 	fprintf(stderr, "Probes in %s (allocations: %s):\n", path, plan->alloc_strategy);
@@ -732,6 +719,11 @@ struct runtime_profile {
 	bool have_start, have_last;
 	int64_t rate;			/* MemProfileRate at the last read */
 	uint64_t last_read_ns;
+	/* Launched, and the file does not say whether the linker turned the
+	 * runtime's sampling off (stripped go1.19): samples until its
+	 * MemProfileRate, read once it started, says. */
+	bool check_rate;
+	bool switched;			/* it did: samples dropped, profile read */
 	/* --enable-runtime-sampling */
 	bool wrote;
 	int64_t old_rate;
@@ -779,6 +771,10 @@ static enum plan_alloc choose_alloc(struct runtime_profile *rp, const struct gob
 		const uint8_t *p = gobin_read(bin, a.disable_memory_profiling, 1);
 
 		rate = !p || !*p ? GO_DEFAULT_MEM_PROFILE_RATE : 0;
+	} else {
+		rp->check_rate = true;
+		rp->why_not = "whether the runtime samples is read once it started";
+		return PLAN_ALLOC_SAMPLED;
 	}
 	if (rate <= 0) {
 		rp->why_not = "the runtime samples nothing (MemProfileRate 0: built without "
@@ -819,6 +815,30 @@ static void profile_read(struct runtime_profile *rp, pid_t pid, const struct gob
 	rp->last = p;
 	rp->have_last = true;
 	rp->rate = rate;
+}
+
+/* A launched target whose runtime turned out to sample its heap: the
+ * allocation probes off for good, their samples dropped, its profile read
+ * from now on. Returns whether it switched. */
+static bool switch_to_profile(struct runtime_profile *rp, struct memtrace *mt,
+			      struct budget *b, struct aggregate *agg, pid_t pid,
+			      const struct gobin *bin)
+{
+	const unsigned int alloc_roles = (1u << PROBE_REFILL) | (1u << PROBE_LARGE);
+	int64_t rate;
+
+	if (!profile_bias(rp, pid, bin) || memprof_rate_read(pid, rp->bias, bin, &rate))
+		return false;
+	rp->check_rate = false;
+	if (rate <= 0) {
+		rp->why_not = "the runtime samples nothing (MemProfileRate 0)";
+		return false;
+	}
+	b->roles &= ~alloc_roles;
+	memtrace_pause(mt, alloc_roles);
+	aggregate_discard_samples(agg);
+	rp->on = rp->switched = true;
+	return true;
 }
 
 /* --enable-runtime-sampling: the old MemProfileRate back, checked by
@@ -862,6 +882,7 @@ static int profile_sites(struct report *r, struct aggregate *agg, struct runtime
 	r->runtime_sampling.write_err = rp->write_err;
 	r->profile_samples = tot.sampled_allocs;
 	r->profile_records = tot.records;
+	r->profile_switched = rp->switched;
 	if (!r->runtime.stop_err && r->runtime.stop.have_memstats)
 		to = &r->runtime.stop;
 	else if (last && last->have_memstats)
@@ -1004,13 +1025,15 @@ int main(int argc, char **argv)
 	char exe[PATH_MAX], err[512];
 	char *command_path = NULL;
 	uint64_t start_ns, stop_ns, deadline_ns = 0, start_cpu_ns, last_tick_ns = 0, last_read_ns = 0;
-	int ret, exit_code = 1, pidfd = -1, out_fd = -1;
+	int ret, exit_code = 1, out_fd = -1;
 	struct runtime_state last_state;
 	bool exact, sampled, have_last_state = false;
 	int64_t trap_ns = 0;
 	struct budget budget = { .stats_fd = -1 };
 	struct runtime_profile rprof = {};
 	struct live_ui ui = {};
+	/* How the target ends (cli/target_watch.c). */
+	struct target_watch watch = { .child = -1, .pidfd = -1 };
 
 	aggregate_init(&agg, 0);
 	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP | ARGP_IN_ORDER, NULL, NULL))
@@ -1119,7 +1142,6 @@ int main(int argc, char **argv)
 		rep.pid = child.pid;
 	} else {
 		rep.pid = env.pid;
-		pidfd = syscall(SYS_pidfd_open, env.pid, 0);
 		/* Breakpoints an earlier tracer left: reported; this trace's clean
 		 * detach removes them (see repair()). A live probe of another
 		 * tracer looks the same here, and keeps its int3. */
@@ -1146,6 +1168,7 @@ int main(int argc, char **argv)
 		if (trap_ns < 0)
 			trap_ns = FALLBACK_TRAP_NS;
 	}
+	target_watch_start(&watch, rep.pid, env.command != NULL);
 	mopts.binary = exe;
 	mopts.pid = rep.pid;
 	/* Several sizes per stack, as a rule. */
@@ -1242,6 +1265,10 @@ int main(int argc, char **argv)
 		}
 		if (rprof.on && clock_ns(CLOCK_MONOTONIC) - rprof.last_read_ns >= PROFILE_TICK_NS)
 			profile_read(&rprof, rep.pid, bin, layout, clock_ns(CLOCK_MONOTONIC));
+		/* MemProfileRate once the runtime's start set it (schedinit). */
+		if (rprof.check_rate && clock_ns(CLOCK_MONOTONIC) - start_ns >= READ_TICK_NS &&
+		    switch_to_profile(&rprof, mt, &budget, &agg, rep.pid, bin))
+			sampled = false;
 		if ((sampled || rprof.on) &&
 		    clock_ns(CLOCK_MONOTONIC) - last_read_ns >= READ_TICK_NS) {
 			struct runtime_state now;
@@ -1260,7 +1287,8 @@ int main(int argc, char **argv)
 		}
 		if (deadline_ns && clock_ns(CLOCK_MONOTONIC) >= deadline_ns)
 			break;
-		if (target_exited(child.pid, pidfd)) {
+		target_watch_tick(&watch, bin, layout, clock_ns(CLOCK_MONOTONIC));
+		if (target_watch_gone(&watch)) {
 			child.pid = -1;
 			break;
 		}
@@ -1279,6 +1307,7 @@ int main(int argc, char **argv)
 	rep.runtime.stop_err = runtime_state_snapshot(rep.pid, bin, layout, &rep.runtime.stop);
 	if (rprof.on)
 		profile_read(&rprof, rep.pid, bin, layout, stop_ns);
+	target_watch_finish(&watch, stop_ns, &rep.end);
 	if (env.verbose) {
 		const char *kind;
 		int nlinks = memtrace_links(mt, &kind);
@@ -1377,6 +1406,7 @@ cleanup:
 	interval_table_free(&ui.table);
 	if (child.pid > 0 && child.go_fd >= 0)
 		launch_abort(&child);
+	target_watch_close(&watch);
 	memtrace_close(mt);
 	site_list_free(&rep.alloc_sites);
 	site_list_free(&rep.growth_sites);
@@ -1390,8 +1420,6 @@ cleanup:
 	gobin_close(bin);
 	free(command_path);
 	free((char *)rep.exe);
-	if (pidfd >= 0)
-		close(pidfd);
 	if (out_fd >= 0)
 		close(out_fd);
 	return exit_code;

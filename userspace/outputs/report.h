@@ -16,6 +16,7 @@
 #include "aggregate/aggregate.h"
 #include "aggregate/alloc_types.h"
 #include "binary/gobinary.h"
+#include "probes/exitwatch.h"
 #include "probes/memtrace_types.h"
 #include "probes/probe_plan.h"
 #include "target/runtime_state.h"
@@ -79,6 +80,18 @@ struct report_sampling {
 	int error;			/* pausing or resuming failed (negative errno) */
 };
 
+/* How the target ended (probes/exitwatch.h), and the runtime's state at
+ * the last read while tracing (once a second): once the target died, the
+ * read at the stop fails and this one is its state before death. */
+struct report_end {
+	struct target_end target;
+	const char *watch_error;	/* the exitwatch tracepoints could not be
+					 * attached: why; NULL when they were */
+	bool have_last;
+	uint64_t last_ts;		/* CLOCK_MONOTONIC ns of that read */
+	struct runtime_state last;
+};
+
 struct report {
 	pid_t pid;
 	const char *exe;
@@ -109,6 +122,8 @@ struct report {
 	uint64_t inuse_objects, inuse_bytes;	/* all sites, scaled */
 	uint64_t profile_samples;		/* the runtime's samples in the window */
 	uint64_t profile_records;		/* its buckets shown */
+	bool profile_switched;			/* launched with samples, switched
+						 * once the runtime said it samples */
 	struct site_list inuse_sites;		/* live bytes by site */
 	/* --enable-runtime-sampling: what was written into the target. */
 	struct {
@@ -120,7 +135,24 @@ struct report {
 	/* The target's code at the probe points before the attach and after the
 	 * detach; NULL when not read (launch mode, target gone). */
 	const struct code_scan *code_before, *code_after;
+	struct report_end end;
 };
+
+/*
+ * The runtime's state at the last read before the stop: the last periodic
+ * read (report_end), else the start's (its time: the trace's start); NULL
+ * when neither was read. *ts: CLOCK_MONOTONIC ns of the read.
+ */
+static inline const struct runtime_state *report_last_read(const struct report *r,
+							    uint64_t *ts)
+{
+	if (r->end.have_last) {
+		*ts = r->end.last_ts;
+		return &r->end.last;
+	}
+	*ts = r->start_ns;
+	return r->runtime.start_err ? NULL : &r->runtime.start;
+}
 
 /*
  * The locations of a stack entry as every output that prints stacks shows

@@ -172,9 +172,10 @@ static void write_inuse(FILE *f, const struct report *r)
 		return;
 	fprintf(f, "  \"inuse\": {\"source\": \"runtime heap profile (as of the last GC)\","
 		" \"mem_profile_rate\": %lld, \"profile_samples\": %llu, \"profile_records\": %llu,"
-		" \"objects\": %llu, \"bytes\": %llu,\n", (long long)r->mem_profile_rate,
+		" \"switched_from_samples\": %s, \"objects\": %llu, \"bytes\": %llu,\n",
+		(long long)r->mem_profile_rate,
 		(unsigned long long)r->profile_samples, (unsigned long long)r->profile_records,
-		(unsigned long long)r->inuse_objects, (unsigned long long)r->inuse_bytes);
+		r->profile_switched ? "true" : "false", (unsigned long long)r->inuse_objects, (unsigned long long)r->inuse_bytes);
 	fprintf(f, "    \"runtime_sampling\": {\"written\": %s, \"rate\": %lld, \"old_rate\": %lld,"
 		" \"restored\": %s, \"write_error\": %d},\n    \"sites\": [",
 		w->wrote ? "true" : "false", (long long)w->rate, (long long)w->old_rate,
@@ -365,6 +366,87 @@ static void write_runtime(FILE *f, const struct report *r)
 		(unsigned long long)r->agg->alloc_bytes);
 }
 
+/*
+ * "end": how the target ended (or "running" when the trace ended first),
+ * when (t_ns since the trace's start), what the OOM killer's tracepoint said
+ * of it, its memory as its last thread exited (Linux 6.16+), and the
+ * runtime's state at the last read before (the read at the stop fails once
+ * it is gone).
+ */
+static void write_end(FILE *f, const struct report *r)
+{
+	const struct report_end *end = &r->end;
+	const struct target_end *e = &end->target;
+	bool died = e->how == TARGET_SIGNALED || e->how == TARGET_OOM_KILLED;
+	const struct runtime_state *last;
+	uint64_t last_ts;
+
+	fputs("  \"end\": {\"how\": ", f);
+	report_json_string(f, target_end_name(e->how));
+	fputs(", \"t_ns\": ", f);
+	json_time(f, e->ts, r->start_ns);
+	fputs(", \"source\": ", f);
+	if (e->source)
+		report_json_string(f, e->source);
+	else
+		fputs("null", f);
+	fputs(", ", f);
+	json_u64_or_null(f, "exit_code", e->how == TARGET_EXITED, (uint64_t)e->exit_code);
+	fputs(", ", f);
+	json_u64_or_null(f, "signal", died, (uint64_t)e->signal);
+	fputs(", \"signal_name\": ", f);
+	if (died)
+		report_json_string(f, target_signal_name(e->signal));
+	else
+		fputs("null", f);
+	fprintf(f, ", \"core_dumped\": %s,\n    \"exec_filename\": ",
+		e->core_dumped ? "true" : "false");
+	if (e->how == TARGET_EXECED)
+		report_json_string(f, e->exec_filename);
+	else
+		fputs("null", f);
+	fprintf(f, ", \"oom_watched\": %s, \"watch_error\": ",
+		e->oom_watched ? "true" : "false");
+	if (end->watch_error)
+		report_json_string(f, end->watch_error);
+	else
+		fputs("null", f);
+	fputs(",\n    \"oom\": ", f);
+	if (e->have_oom) {
+		fprintf(f, "{\"tid\": %u, \"comm\": ", e->oom_tid);
+		report_json_string(f, e->oom_comm);
+		fputs(", \"t_ns\": ", f);
+		json_time(f, e->oom_ts, r->start_ns);
+		fprintf(f, ", \"total_vm_bytes\": %llu, \"anon_rss_bytes\": %llu,"
+			" \"file_rss_bytes\": %llu, \"shmem_rss_bytes\": %llu,"
+			" \"pgtables_bytes\": %llu, \"uid\": %u, \"oom_score_adj\": %d}",
+			(unsigned long long)e->oom_total_vm, (unsigned long long)e->oom_anon_rss,
+			(unsigned long long)e->oom_file_rss, (unsigned long long)e->oom_shmem_rss,
+			(unsigned long long)e->oom_pgtables, e->oom_uid, e->oom_score_adj);
+	} else {
+		fputs("null", f);
+	}
+	fputs(",\n    \"memory_at_exit\": ", f);
+	if (e->have_exit_memory)
+		fprintf(f, "{\"total_vm_bytes\": %llu, \"anon_rss_bytes\": %llu,"
+			" \"file_rss_bytes\": %llu, \"shmem_rss_bytes\": %llu}",
+			(unsigned long long)e->exit_total_vm, (unsigned long long)e->exit_anon_rss,
+			(unsigned long long)e->exit_file_rss, (unsigned long long)e->exit_shmem_rss);
+	else
+		fputs("null", f);
+	fputs(",\n    \"runtime_last_read\": ", f);
+	last = report_last_read(r, &last_ts);
+	if (last) {
+		fprintf(f, "{\"t_ns\": %lld, \"read\": \"%s\", \"state\": ",
+			(long long)(last_ts - r->start_ns), end->have_last ? "periodic" : "start");
+		write_runtime_state(f, last);
+		fputs("}", f);
+	} else {
+		fputs("null", f);
+	}
+	fputs("},\n", f);
+}
+
 /* int3 bytes an earlier tracer left at our probe points (found before the
  * attach), and whether our detach removed them; null when not looked at. */
 static void write_leftovers(FILE *f, const struct report *r)
@@ -475,6 +557,7 @@ int report_write_json(const struct report *r, int fd)
 		(unsigned long long)agg->folded_events, (unsigned long long)agg->memory_failures,
 		(unsigned long long)r->cost.tracer_peak_rss_bytes);
 	write_runtime(f, r);
+	write_end(f, r);
 	fprintf(f, "  \"lost_events\": %llu,\n  \"lost_stacks\": %llu,\n",
 		(unsigned long long)r->lost_events, (unsigned long long)r->lost_stacks);
 	write_leftovers(f, r);

@@ -34,24 +34,90 @@ static void print_cost(const struct report_cost *c, FILE *out)
 		c->tracer_cpu_ns / 1e6);
 }
 
-/* One line of the runtime's own figures, as of the trace's stop (else its
- * start). */
+/* One line of the runtime's own figures, as of the trace's stop (else the
+ * last read before it, else its start). */
 static void print_runtime(const struct report *r, FILE *out)
 {
 	const struct runtime_state *s = !r->runtime.stop_err ? &r->runtime.stop :
+					 r->end.have_last ? &r->end.last :
 					 !r->runtime.start_err ? &r->runtime.start : NULL;
 	char live[32] = "unknown", goal[32] = "unknown", cpu[32] = "unknown";
+	char at[64];
 
 	if (!s)
 		return;
+	if (s == &r->end.last)
+		snprintf(at, sizeof(at), "last read, +%.3f s",
+			 (double)(int64_t)(r->end.last_ts - r->start_ns) / 1e9);
+	else
+		snprintf(at, sizeof(at), "%s", s == &r->runtime.stop ? "stop" : "start");
 	if (s->have_gc_controller)
 		human_bytes(live, sizeof(live), s->heap_live);
 	if (s->have_heap_goal)
 		human_bytes(goal, sizeof(goal), s->heap_goal);
 	if (s->have_memstats)
 		snprintf(cpu, sizeof(cpu), "%.2f%%", s->gc_cpu_fraction * 100);
-	fprintf(out, "\nRuntime (at %s): heap live %s, goal %s, GC CPU %s\n",
-		s == &r->runtime.stop ? "stop" : "start", live, goal, cpu);
+	fprintf(out, "\nRuntime (at %s): heap live %s, goal %s, GC CPU %s\n", at, live, goal,
+		cpu);
+}
+
+/*
+ * One line: how the target ended, and its heap at death: the runtime's heap
+ * live at the last read before (the read at the stop fails once it is
+ * gone), and the resident anonymous memory the OOM killer saw or the exit
+ * left. The allocations by site follow in the report.
+ */
+static void print_end(const struct report *r, FILE *out)
+{
+	const struct target_end *e = &r->end.target;
+	double after = (double)(int64_t)(e->ts - r->start_ns) / 1e9;
+	uint64_t last_ts;
+	const struct runtime_state *last = report_last_read(r, &last_ts);
+	char b[32];
+
+	switch (e->how) {
+	case TARGET_RUNNING:
+		fprintf(out, "Target still running when the trace ended\n");
+		return;
+	case TARGET_EXITED:
+		fprintf(out, "Target exited with code %d", e->exit_code);
+		break;
+	case TARGET_SIGNALED:
+		fprintf(out, "Target killed by %s%s", target_signal_name(e->signal),
+			e->core_dumped ? " (core dumped)" : "");
+		break;
+	case TARGET_OOM_KILLED:
+		fprintf(out, "Target killed by the OOM killer (%s)", target_signal_name(e->signal));
+		break;
+	case TARGET_EXECED:
+		fprintf(out, "Target exec'd %s", e->exec_filename);
+		break;
+	case TARGET_GONE:
+		fprintf(out, "Target gone (how: unknown%s%s)", r->end.watch_error ? ": " : "",
+			r->end.watch_error ? r->end.watch_error : "");
+		break;
+	}
+	if (e->ts)
+		fprintf(out, " after %.3f s", after);
+	fputs(e->how == TARGET_EXITED || e->how == TARGET_EXECED ? "; heap at exit: " :
+	      "; heap at death: ", out);
+	if (last && last->have_gc_controller) {
+		human_bytes(b, sizeof(b), last->heap_live);
+		fprintf(out, "heap live %s at the last read (+%.3f s)", b,
+			(double)(int64_t)(last_ts - r->start_ns) / 1e9);
+	} else {
+		fputs("heap live not read", out);
+	}
+	if (e->have_oom) {
+		human_bytes(b, sizeof(b), e->oom_anon_rss);
+		fprintf(out, ", anon RSS %s (OOM killer)", b);
+	} else if (e->have_exit_memory) {
+		human_bytes(b, sizeof(b), e->exit_anon_rss);
+		fprintf(out, ", anon RSS %s at exit", b);
+	}
+	if (r->runtime.stop_err)
+		fputs("; runtime state at stop not read (target gone)", out);
+	fputc('\n', out);
 }
 
 void report_print_text(const struct report *r, FILE *out, int top)
@@ -61,6 +127,7 @@ void report_print_text(const struct report *r, FILE *out, int top)
 
 	fprintf(out, "gomemtrace: pid %d %s (%s), %s mode, %.3f s\n", (int)r->pid, r->exe,
 		r->go_version ? r->go_version : "unknown Go", r->mode, r->duration_ns / 1e9);
+	print_end(r, out);
 	human_bytes(b, sizeof(b), agg->alloc_bytes);
 	fprintf(out, "\nHeap allocations: %llu objects, %s (%s)\n",
 		(unsigned long long)agg->alloc_objects, b,

@@ -472,7 +472,7 @@ int memtrace_pause(struct memtrace *mt, unsigned int roles)
 	roles &= ~mt->paused;
 	if (!roles || mt->stopped)
 		return 0;
-	__atomic_store_n(&mt->skel->bss->sampling_paused, 1, __ATOMIC_SEQ_CST);
+	__atomic_or_fetch(&mt->skel->bss->sampling_paused, roles, __ATOMIC_SEQ_CST);
 	mt->job->close_roles = roles;
 	ret = run_unkillable(close_role_links, mt->job);
 	mt->paused |= roles;
@@ -491,8 +491,7 @@ int memtrace_resume(struct memtrace *mt, unsigned int roles)
 	ret = run_unkillable(mt->multi ? attach_multi : attach_perf, mt->job);
 	if (!ret)
 		mt->paused &= ~roles;
-	if (!mt->paused)
-		__atomic_store_n(&mt->skel->bss->sampling_paused, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&mt->skel->bss->sampling_paused, mt->paused, __ATOMIC_SEQ_CST);
 	return ret;
 }
 

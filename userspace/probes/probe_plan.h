@@ -9,6 +9,7 @@
 
 #include "binary/gobinary.h"
 #include "binary/go_layouts.h"
+#include "probes/memtrace_types.h"
 
 enum probe_role {
 	PROBE_ALLOC,
@@ -20,6 +21,10 @@ enum probe_role {
 	PROBE_LARGE,		/* (*mcache).allocLarge: every large allocation */
 	PROBE_ROLE_MAX,
 };
+
+_Static_assert(PAUSE_MORESTACK == 1u << PROBE_MORESTACK && PAUSE_COPYSTACK == 1u << PROBE_COPYSTACK &&
+	       PAUSE_REFILL == 1u << PROBE_REFILL && PAUSE_LARGE == 1u << PROBE_LARGE,
+	       "the BPF's pause bits are 1 << enum probe_role");
 
 /* Which allocation probes a plan holds. */
 enum plan_alloc {

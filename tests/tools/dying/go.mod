@@ -1,0 +1,3 @@
+module example.com/dying
+
+go 1.19

@@ -20,6 +20,10 @@ packages=(
 	python3				# integration tests
 	prometheus-node-exporter	# test_debian_service: a real Debian Go service
 					# (stripped, cgo, go1.19); the test runs its own
+	libmicrohttpd-dev		# --metrics: an HTTP/1.1 server with its own
+					# polling thread, well kept; none of our own
+	prometheus			# test_metrics: a real Prometheus scrapes --metrics
+					# (promtool lints the exposition)
 	ca-certificates
 )
 if [ "${1:-}" = bench ]; then

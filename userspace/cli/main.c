@@ -29,6 +29,7 @@
 #include "aggregate/aggregate.h"
 #include "aggregate/alloc_types.h"
 #include "aggregate/heap_profile.h"
+#include "aggregate/live.h"
 #include "aggregate/sampled.h"
 #include "binary/dwarf_layout.h"
 #include "probes/events.h"
@@ -38,6 +39,8 @@
 #include "probes/budget.h"
 #include "cli/target_watch.h"
 #include "probes/memtrace.h"
+#include "outputs/interval.h"
+#include "outputs/metrics_server.h"
 #include "outputs/output_set.h"
 #include "probes/probe_plan.h"
 #include "outputs/report.h"
@@ -74,6 +77,10 @@ static struct env {
 	size_t max_stacks;
 	double budget;		/* fraction of the target's CPU */
 	int64_t runtime_sampling; /* --enable-runtime-sampling: MemProfileRate */
+	double interval;		/* -i: seconds, 0 off */
+	const char *metrics;		/* --metrics ADDR as given, NULL off */
+	struct sockaddr_storage metrics_addr;
+	socklen_t metrics_addr_len;
 	char **command;
 } env = {
 	.mode = "default",
@@ -97,11 +104,14 @@ static const char doc[] =
 "    go tool pprof -top out/stack.pb.gz         # stack growth by function\n"
 "    go tool pprof -tags out/heap.pb.gz         # bytes by allocated type\n"
 "    flamegraph.pl out/heap.folded > heap.svg   # folded stacks: bytes\n"
+"    gomemtrace -p 1234 -i 5 -q      # a health row every 5 s, no final report\n"
+"    gomemtrace -p 1234 --metrics :9464  # Prometheus: 127.0.0.1:9464/metrics\n"
 "    gomemtrace --repair -p 1234     # remove breakpoints an earlier tracer left\n";
 
 #define OPT_REPAIR 1000
 
-enum { OPT_STACK_STORAGE = 0x100, OPT_MAX_STACKS, OPT_BUDGET, OPT_RUNTIME_SAMPLING };
+enum { OPT_STACK_STORAGE = 0x100, OPT_MAX_STACKS, OPT_BUDGET, OPT_RUNTIME_SAMPLING,
+       OPT_METRICS };
 
 /* runtime.MemProfileRate's default, and --enable-runtime-sampling's. */
 #define GO_DEFAULT_MEM_PROFILE_RATE (512 * 1024)
@@ -138,6 +148,13 @@ static const struct argp_option opts[] = {
 	{ "stack-storage-size", OPT_STACK_STORAGE, "N", 0,
 	  "Distinct allocation stacks counted in the kernel (default 16384); "
 	  "allocations beyond it are sent to user space, not lost", 0 },
+	{ "interval", 'i', "SECONDS", 0,
+	  "Every SECONDS, a row on stdout: allocation rate, GC cycles a minute, GC "
+	  "CPU fraction, live heap and goal, stack growths, lost events, and health "
+	  "flags (see README)", 0 },
+	{ "metrics", OPT_METRICS, "ADDR", 0,
+	  "While tracing, serve Prometheus metrics at http://ADDR/metrics; ADDR is "
+	  "HOST:PORT, [IPV6]:PORT, or :PORT or PORT for 127.0.0.1 (default: off)", 0 },
 	{ "quiet", 'q', NULL, 0, "No text report on stdout", 0 },
 	{ "verbose", 'v', NULL, 0, "Show the probe plan and libbpf's debug output", 0 },
 	{ "repair", OPT_REPAIR, NULL, 0,
@@ -218,6 +235,21 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 't':
 		env.top = parse_long(arg, "--top", 0, INT_MAX);
 		break;
+	case 'i':
+		errno = 0;
+		env.interval = strtod(arg, &end);
+		if (errno || end == arg || *end || !(env.interval >= 0.1) || env.interval > 1e6)
+			die_input("invalid interval: '%s' (seconds, 0.1 or more)", arg);
+		break;
+	case OPT_METRICS: {
+		char why[256];
+
+		if (metrics_addr_parse(arg, &env.metrics_addr, &env.metrics_addr_len, why,
+				       sizeof(why)))
+			die_input("%s", why);
+		env.metrics = arg;
+		break;
+	}
 	case 'q':
 		env.quiet = true;
 		break;
@@ -871,6 +903,112 @@ static int profile_sites(struct report *r, struct aggregate *agg, struct runtime
 	return 0;
 }
 
+/*
+ * What runs beside the trace: --metrics, the -i table and the progress line
+ * on a terminal, all from live samples (aggregate/live.h) taken here on the
+ * main loop, which the metrics server thread only copies.
+ */
+#define METRICS_REFRESH_NS 250000000ULL
+#define PROGRESS_AFTER_NS 2000000000ULL	/* a trace this long gets a progress line */
+#define PROGRESS_EVERY_NS 1000000000ULL
+
+struct live_ui {
+	struct live_source src;
+	struct metrics_server *server;
+	uint64_t interval_ns;		/* 0: no table */
+	bool progress;			/* stderr is a terminal */
+	bool progress_shown;
+	uint64_t start_ns;
+	uint64_t next_metrics_ns, next_row_ns, next_progress_ns;
+	struct interval_table table;
+};
+
+static bool live_ui_on(const struct live_ui *ui)
+{
+	return ui->server || ui->interval_ns || ui->progress;
+}
+
+static void progress_clear(struct live_ui *ui)
+{
+	if (ui->progress_shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		ui->progress_shown = false;
+	}
+}
+
+/* The first sample: the table's starting point, the first /metrics.
+ * Returns 0 or -ENOMEM. */
+static int live_ui_begin(struct live_ui *ui)
+{
+	struct live_sample s;
+	int ret;
+
+	live_take(&ui->src, &s);
+	metrics_server_update(ui->server, &s);
+	ui->start_ns = s.mono_ns;
+	ui->next_metrics_ns = s.mono_ns + METRICS_REFRESH_NS;
+	ui->next_row_ns = s.mono_ns + ui->interval_ns;
+	ui->next_progress_ns = s.mono_ns + PROGRESS_AFTER_NS;
+	if (ui->interval_ns) {
+		ret = interval_table_init(&ui->table, &s, ui->interval_ns);
+		if (ret)
+			return ret;
+		interval_print_header(stdout);
+	}
+	return 0;
+}
+
+/* Does what is due at now; returns when something is next due. */
+static uint64_t live_ui_tick(struct live_ui *ui, uint64_t now)
+{
+	struct live_sample s;
+	bool taken = false;
+	uint64_t next = UINT64_MAX;
+
+	if (ui->interval_ns && now >= ui->next_row_ns) {
+		struct interval_row row;
+
+		live_take(&ui->src, &s);
+		taken = true;
+		interval_table_next(&ui->table, &s, &row);
+		if (ui->progress_shown) {
+			progress_clear(ui);
+			ui->next_progress_ns = now;	/* redrawn below */
+		}
+		interval_print_row(stdout, &row);
+		while (ui->next_row_ns <= now)	/* a late row does not bunch up */
+			ui->next_row_ns += ui->interval_ns;
+	}
+	if (ui->server && (taken || now >= ui->next_metrics_ns)) {
+		if (!taken)
+			live_take(&ui->src, &s);
+		taken = true;
+		metrics_server_update(ui->server, &s);
+		ui->next_metrics_ns = now + METRICS_REFRESH_NS;
+	}
+	if (ui->progress && now >= ui->next_progress_ns) {
+		if (!taken)
+			live_take(&ui->src, &s);
+		fprintf(stderr, "\r\033[Ktracing pid %d: %.0f s, %llu allocation probe hits",
+			(int)ui->src.pid, (now - ui->start_ns) / 1e9,
+			(unsigned long long)s.counters[COUNTER_ALLOC_HITS]);
+		if (!s.runtime_err && s.rt.have_memstats)
+			fprintf(stderr, ", %u GC cycles", s.rt.numgc);
+		fprintf(stderr, ", %llu lost events", (unsigned long long)s.lost_events);
+		fflush(stderr);
+		ui->progress_shown = true;
+		ui->next_progress_ns = now + PROGRESS_EVERY_NS;
+	}
+	if (ui->interval_ns && ui->next_row_ns < next)
+		next = ui->next_row_ns;
+	if (ui->server && ui->next_metrics_ns < next)
+		next = ui->next_metrics_ns;
+	if (ui->progress && ui->next_progress_ns < next)
+		next = ui->next_progress_ns;
+	return next;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg,
@@ -893,6 +1031,7 @@ int main(int argc, char **argv)
 	int64_t trap_ns = 0;
 	struct budget budget = { .stats_fd = -1 };
 	struct runtime_profile rprof = {};
+	struct live_ui ui = {};
 	/* How the target ends (cli/target_watch.c). */
 	struct target_watch watch = { .child = -1, .pidfd = -1 };
 
@@ -973,6 +1112,20 @@ int main(int argc, char **argv)
 		if (out_fd < 0)
 			die_input("%s", err);
 	}
+	/* A busy port is bad input too, found before anything is attached
+	 * (and before a command is started). */
+	if (env.metrics) {
+		char shown[128];
+
+		ret = metrics_server_start(&ui.server, &env.metrics_addr, env.metrics_addr_len,
+					   err, sizeof(err));
+		if (ret)
+			die_input("%s", err);
+		metrics_server_address(ui.server, shown, sizeof(shown));
+		fprintf(stderr, "Serving metrics at http://%s/metrics\n", shown);
+	}
+	ui.interval_ns = (uint64_t)(env.interval * 1e9);
+	ui.progress = isatty(STDERR_FILENO);
 
 	ret = catch_stop_signals();
 	if (ret) {
@@ -1067,6 +1220,16 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	/* The target runs its own binary from here on (a launched one has
+	 * exec'd): its runtime can be read. */
+	if (live_ui_on(&ui)) {
+		live_init(&ui.src, rep.pid, bin, layout, mt, &agg);
+		ret = live_ui_begin(&ui);
+		if (ret) {
+			fprintf(stderr, "gomemtrace: %s\n", strerror(-ret));
+			goto cleanup;
+		}
+	}
 
 	while (!exiting) {
 		/* While the refill probes are on, the budget looks often: a
@@ -1075,16 +1238,25 @@ int main(int argc, char **argv)
 		 * 20 ms: each look costs the tracer ~30 us, which a saturated
 		 * host takes from the target. */
 		uint64_t tick_ns = sampled && !budget.paused ? BUDGET_TICK_ON_NS : BUDGET_TICK_NS;
+		uint64_t now_ns = clock_ns(CLOCK_MONOTONIC), due = UINT64_MAX;
 		int timeout_ms = exact ? 100 : (int)(tick_ns / 1000000);
 
 		if (deadline_ns) {
-			uint64_t now = clock_ns(CLOCK_MONOTONIC);
-
-			if (now >= deadline_ns)
+			if (now_ns >= deadline_ns)
 				break;
-			if (deadline_ns - now < 100000000ULL)
-				timeout_ms = (deadline_ns - now + 999999) / 1000000;
+			due = deadline_ns;
 		}
+		if (live_ui_on(&ui)) {
+			uint64_t next = live_ui_tick(&ui, now_ns);
+
+			now_ns = clock_ns(CLOCK_MONOTONIC);
+			if (next < due)
+				due = next;
+		}
+		if (due <= now_ns)
+			timeout_ms = 0;
+		else if (due - now_ns < (uint64_t)timeout_ms * 1000000ULL)
+			timeout_ms = (due - now_ns + 999999) / 1000000;
 		ret = memtrace_poll(mt, timeout_ms);
 		if (ret < 0 && ret != -EINTR) {
 			fprintf(stderr, "gomemtrace: reading events: %s\n", strerror(-ret));
@@ -1126,6 +1298,10 @@ int main(int argc, char **argv)
 		}
 	}
 
+	progress_clear(&ui);
+	/* The endpoint lives while the trace does. */
+	metrics_server_stop(ui.server);
+	ui.server = NULL;
 	rep.cost.tracer_cpu_ns = cpu_time_ns() - start_cpu_ns;
 	stop_ns = memtrace_end(mt);
 	if (!exact)
@@ -1229,6 +1405,9 @@ int main(int argc, char **argv)
 	exit_code = 0;
 
 cleanup:
+	progress_clear(&ui);
+	metrics_server_stop(ui.server);
+	interval_table_free(&ui.table);
 	if (child.pid > 0 && child.go_fd >= 0)
 		launch_abort(&child);
 	target_watch_close(&watch);

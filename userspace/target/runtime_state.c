@@ -378,23 +378,31 @@ static int read_cpu_stats(pid_t pid, uint64_t addr, const struct go_layout *l,
 	return 0;
 }
 
+int runtime_state_read_at(pid_t pid, uint64_t load_bias, const struct gobin *bin,
+			  const struct go_layout *layout, const struct runtime_addrs *addrs,
+			  struct runtime_state *out)
+{
+	int ret = 0, minor = gobin_go_minor(bin);
+
+	memset(out, 0, sizeof(*out));
+	if (!addrs->memstats && !addrs->gc_controller && !addrs->work)
+		return -ENOENT;
+	if (addrs->memstats)
+		ret = read_memstats(pid, addrs->memstats + load_bias, layout, out);
+	if (!ret && addrs->gc_controller)
+		ret = read_gc_controller(pid, addrs->gc_controller + load_bias, minor, layout, out);
+	if (!ret && addrs->work)
+		ret = read_cpu_stats(pid, addrs->work + load_bias, layout, out);
+	return ret;
+}
+
 int runtime_state_read(pid_t pid, uint64_t load_bias, const struct gobin *bin,
 		       const struct go_layout *layout, struct runtime_state *out)
 {
 	struct runtime_addrs addrs;
-	int ret = 0, minor = gobin_go_minor(bin);
 
-	memset(out, 0, sizeof(*out));
 	runtime_state_locate(bin, layout, &addrs);
-	if (!addrs.memstats && !addrs.gc_controller && !addrs.work)
-		return -ENOENT;
-	if (addrs.memstats)
-		ret = read_memstats(pid, addrs.memstats + load_bias, layout, out);
-	if (!ret && addrs.gc_controller)
-		ret = read_gc_controller(pid, addrs.gc_controller + load_bias, minor, layout, out);
-	if (!ret && addrs.work)
-		ret = read_cpu_stats(pid, addrs.work + load_bias, layout, out);
-	return ret;
+	return runtime_state_read_at(pid, load_bias, bin, layout, &addrs, out);
 }
 
 int runtime_state_snapshot(pid_t pid, const struct gobin *bin,

@@ -116,6 +116,15 @@ int runtime_state_read(pid_t pid, uint64_t load_bias, const struct gobin *bin,
 		       const struct go_layout *layout, struct runtime_state *out);
 
 /*
+ * runtime_state_read at the addresses runtime_state_locate found (link-time;
+ * load_bias added here): for reads repeated during a trace, which then
+ * search no code. Same returns. Not thread-safe (one static buffer).
+ */
+int runtime_state_read_at(pid_t pid, uint64_t load_bias, const struct gobin *bin,
+			  const struct go_layout *layout, const struct runtime_addrs *addrs,
+			  struct runtime_state *out);
+
+/*
  * runtime_state_read with the load bias found from /proc/PID/maps
  * (target_load_bias): the one call the trace makes at its start and stop.
  */

@@ -1,0 +1,3 @@
+module gomemtrace/health
+
+go 1.21

@@ -164,11 +164,18 @@ static int add_bounded(struct aggregate *agg, struct stack_table *t, const uint6
 		       uint32_t nframes, uint64_t tag, uint64_t count, uint64_t bytes,
 		       size_t *index, uint64_t *folded)
 {
-	uint64_t fold[FOLD_FRAMES + 1];
+	uint64_t fold[FOLD_FRAMES + 1], tagged[1 + MAX_STACK_DEPTH];
 	size_t max = agg->max_stacks;
 	uint32_t n = nframes < FOLD_FRAMES ? nframes : FOLD_FRAMES;
 	int ret;
 
+	if (agg->image_tag && nframes <= 1 + MAX_STACK_DEPTH) {
+		/* Markers (STACK_FOLDED_PC, STACK_RECORD_PC) stay as they are. */
+		for (uint32_t i = 0; i < nframes; i++)
+			tagged[i] = frames[i] <= STACK_RECORD_PC ? frames[i]
+								 : frames[i] | agg->image_tag;
+		frames = tagged;
+	}
 	ret = stack_table_add_limited(t, frames, nframes, tag, count, bytes, index, max);
 	if (ret != -ENOSPC)
 		return ret;
@@ -286,6 +293,8 @@ int aggregate_alloc(struct aggregate *agg, uint8_t probe, uint8_t flags, uint64_
 	agg->alloc_bytes += acc.bytes * objects;
 	if (acc.tiny)
 		agg->tiny_objects += objects;
+	if (typ)
+		typ |= agg->image_tag;
 	return add_bounded(agg, &agg->allocs, frames, nframes, typ, objects,
 			   acc.bytes * objects, NULL, &agg->folded_objects);
 }

@@ -871,6 +871,134 @@ static int profile_sites(struct report *r, struct aggregate *agg, struct runtime
 	return 0;
 }
 
+/* The file process pid runs, as /proc/PID/exe names it; malloc'ed, NULL
+ * when unreadable. */
+static char *exe_of(pid_t pid)
+{
+	char exe[64], path[PATH_MAX];
+	ssize_t n;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	n = readlink(exe, path, sizeof(path) - 1);
+	if (n <= 0)
+		return NULL;
+	path[n] = '\0';
+	return strdup(path);
+}
+
+/*
+ * The target's images before its last exec (report_exec): each keeps its
+ * probe set (stopped, for its counters), binary, layout and load bias until
+ * the outputs are written; the current image is main's mt, bin, layout.
+ */
+struct past_image {
+	struct memtrace *mt;
+	struct gobin *bin;
+	struct go_layout layout;
+	uint64_t bias;
+};
+
+static struct past_image past[REPORT_MAX_EXECS];
+static int npast;
+
+/*
+ * Exact mode, the target exec'd (memtrace_exec): its new image (the same file
+ * at another load bias, or another binary) planned and probed as the first
+ * was, then the old image's probe set drained into agg under its own image
+ * tag. The new set is attached for the new image's task: the old one's links
+ * name the task that was the process leader at their attach, gone when
+ * another thread exec'd (de_thread), and a new file is another inode.
+ * Returns true when the trace goes on in the new image; false with
+ * x->why_not set (recording ended at the exec; *mt is left to the normal
+ * stop, which drains it).
+ */
+static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
+			struct gobin **bin, const struct go_layout **layout,
+			struct probe_plan *plan, struct aggregate *agg)
+{
+	static struct memtrace_opts opts[REPORT_MAX_EXECS];
+	static struct probe_plan new_plan;
+	struct alloc_reader rd = { .agg = agg };
+	struct memtrace *nmt = NULL;
+	struct gobin *nbin = NULL;
+	const struct go_layout *nlayout;
+	struct go_layout old_layout = **layout;
+	char exe[64], err[512];
+	uint64_t bias = 0;
+	int ret;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	if (npast >= REPORT_MAX_EXECS) {
+		x->why_not = "too many execs (images) in one trace";
+		return false;
+	}
+	ret = gobin_open(exe, &nbin, err, sizeof(err));
+	if (ret) {
+		x->why_not = "the new image is not a Go binary gomemtrace reads";
+		goto fail;
+	}
+	if (gobin_go_minor(nbin) < 119) {
+		x->why_not = "the new image's Go version is older than go1.19";
+		goto fail;
+	}
+	/* choose_layout may keep its result in static storage: the old
+	 * image's copy is taken above. */
+	nlayout = choose_layout(exe, x->to ? x->to : exe, nbin);
+	ret = probe_plan_build_alloc(nbin, nlayout, PLAN_ALLOC_EXACT, &new_plan, err,
+				     sizeof(err));
+	if (ret) {
+		x->why_not = "no probe plan for the new image";
+		goto fail;
+	}
+	opts[npast] = (struct memtrace_opts){ .binary = strdup(exe), .pid = pid,
+					      .max_stacks = env.stack_storage,
+					      .max_alloc_keys = env.stack_storage * 4 };
+	if (!opts[npast].binary) {
+		x->why_not = "out of memory";
+		goto fail;
+	}
+	/* Events of the new set are consumed only after the old set's drain
+	 * below, under the new image's tag. */
+	ret = memtrace_start(&nmt, &new_plan, nlayout, &opts[npast], events_handle, agg, err,
+			     sizeof(err));
+	if (ret) {
+		fprintf(stderr, "gomemtrace: after the exec: %s\n", err);
+		x->why_not = "the new image's probes could not be attached";
+		goto fail;
+	}
+	x->attach_ns = memtrace_begin(nmt);
+	if (!target_load_bias(pid, nbin, &bias))
+		x->to_bias = bias;
+
+	/* The old image: what its ring buffer and maps hold, under its tag. */
+	ret = memtrace_stop(*mt);
+	if (ret >= 0) {
+		rd.bin = *bin;
+		rd.load_bias = x->from_bias;
+		rd.type_ptrdata = old_layout.type_ptrdata;
+		ret = memtrace_alloc_counts(*mt, events_alloc_count, &rd);
+	}
+	if (ret < 0)
+		fprintf(stderr, "gomemtrace: draining the image before the exec: %s\n",
+			strerror(-ret));
+	x->objects_before = agg->alloc_objects;
+	past[npast++] = (struct past_image){ .mt = *mt, .bin = *bin, .layout = old_layout,
+					      .bias = x->from_bias };
+	agg->image_tag = (uint64_t)npast << IMAGE_SHIFT;
+	agg->go_minor = gobin_go_minor(nbin);
+	*mt = nmt;
+	*bin = nbin;
+	*layout = nlayout;
+	*plan = new_plan;
+	x->followed = true;
+	return true;
+
+fail:
+	memtrace_close(nmt);
+	gobin_close(nbin);
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg,
@@ -895,6 +1023,7 @@ int main(int argc, char **argv)
 	struct runtime_profile rprof = {};
 	/* How the target ends (cli/target_watch.c). */
 	struct target_watch watch = { .child = -1, .pidfd = -1 };
+	bool stopped_at_exec = false;
 
 	aggregate_init(&agg, 0);
 	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP | ARGP_IN_ORDER, NULL, NULL))
@@ -1021,6 +1150,8 @@ int main(int argc, char **argv)
 	/* Several sizes per stack, as a rule. */
 	mopts.max_stacks = env.stack_storage;
 	mopts.max_alloc_keys = env.stack_storage * 4;
+	/* A launched child's exec of the program is where its trace starts. */
+	mopts.skip_execs = env.command ? 1 : 0;
 	ret = memtrace_start(&mt, &plan, layout, &mopts, events_handle, &agg, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "gomemtrace: %s\n", err);
@@ -1087,6 +1218,40 @@ int main(int argc, char **argv)
 			fprintf(stderr, "gomemtrace: reading events: %s\n", strerror(-ret));
 			goto cleanup;
 		}
+		/* Recording stopped at the exec, in the kernel: before anything
+		 * reads the target's memory with the old image's addresses. */
+		{
+			struct report_exec *x = &rep.execs[rep.nexecs];
+			uint64_t exec_ts;
+			uint32_t exec_tid;
+
+			if (memtrace_exec(mt, &exec_ts, &exec_tid)) {
+				*x = (struct report_exec){ .ts = exec_ts, .tid = exec_tid,
+					.from = rep.nexecs ? rep.execs[rep.nexecs - 1].to : rep.exe };
+				rep.nexecs++;
+				memtrace_load_bias(mt, &x->from_bias);
+				x->to = exe_of(rep.pid);
+				if (!exact)
+					x->why_not = "the default mode does not follow an exec "
+						     "(--mode exact does)";
+				else if (follow_exec(x, rep.pid, &mt, &bin, &layout, &plan, &agg))
+					watch.followed_exec = true;
+				if (!x->followed) {
+					fprintf(stderr, "gomemtrace: pid %d exec'd %s: %s; recording "
+						"stopped at the exec (%llu objects counted)\n",
+						(int)rep.pid, x->to ? x->to : "?", x->why_not,
+						(unsigned long long)agg.alloc_objects);
+					stopped_at_exec = true;
+					break;
+				}
+				fprintf(stderr, "gomemtrace: pid %d exec'd %s (thread %u): following "
+					"it, %d probes attached\n", (int)rep.pid,
+					x->to ? x->to : "?", exec_tid, memtrace_attached(mt));
+				/* The start's code scan was of the old image. */
+				rep.code_before = NULL;
+				continue;
+			}
+		}
 		if (!exact && clock_ns(CLOCK_MONOTONIC) - last_tick_ns >= tick_ns) {
 			last_tick_ns = clock_ns(CLOCK_MONOTONIC);
 			budget_tick(&budget, mt, last_tick_ns);
@@ -1128,8 +1293,10 @@ int main(int argc, char **argv)
 		budget_finish(&budget, mt, stop_ns);
 	/* The runtime's state where recording ended, before detaching (fails
 	 * once the target exited). */
-	rep.runtime.stop_err = runtime_state_snapshot(rep.pid, bin, layout, &rep.runtime.stop);
-	if (rprof.on)
+	/* After an exec not followed, the target's memory is another image's. */
+	rep.runtime.stop_err = stopped_at_exec ? -ESRCH :
+			       runtime_state_snapshot(rep.pid, bin, layout, &rep.runtime.stop);
+	if (rprof.on && !stopped_at_exec)
 		profile_read(&rprof, rep.pid, bin, layout, stop_ns);
 	target_watch_finish(&watch, stop_ns, &rep.end);
 	if (env.verbose) {
@@ -1186,15 +1353,33 @@ int main(int argc, char **argv)
 	rep.lost_events = memtrace_lost_events(mt) + agg.bad_events + agg.memory_failures;
 	rep.lost_stacks = memtrace_lost_stacks(mt);
 	collect_cost(mt, &plan, &rep.cost);
+	for (int i = 0; i < npast; i++) {
+		uint64_t c[COUNTER_MAX];
+
+		/* The images before an exec: their probes' counts too. */
+		if (!memtrace_counters(past[i].mt, c))
+			for (int k = 0; k < COUNTER_MAX; k++)
+				rep.cost.counters[k] += c[k];
+		rep.lost_events += memtrace_lost_events(past[i].mt);
+		rep.lost_stacks += memtrace_lost_stacks(past[i].mt);
+	}
 	/* Allocations counted without their stack (a preempted run held the
 	 * CPU's scratch space): their objects count, their site is unknown. */
 	rep.lost_stacks += rep.cost.counters[COUNTER_UNWALKED];
 	memtrace_load_bias(mt, &rep.load_bias);
-	ret = symbolizer_new(&rep.sym, bin, rep.load_bias);
-	if (!ret) {
-		struct gotype_layout tl = { .tflag = layout->type_tflag, .str = layout->type_str };
+	/* Each image's stacks and types against its own binary and bias. */
+	ret = 0;
+	for (int i = 0; i <= npast && !ret; i++) {
+		const struct gobin *b = i < npast ? past[i].bin : bin;
+		const struct go_layout *l = i < npast ? &past[i].layout : layout;
+		uint64_t bias = i < npast ? past[i].bias : rep.load_bias;
+		struct gotype_layout tl = { .tflag = l->type_tflag, .str = l->type_str };
 
-		ret = type_namer_new(&rep.types, bin, rep.load_bias, &tl);
+		ret = i ? symbolizer_add_image(rep.sym, i, b, bias) :
+			  symbolizer_new(&rep.sym, b, bias);
+		if (!ret)
+			ret = i ? type_namer_add_image(rep.types, i, b, bias, &tl) :
+				  type_namer_new(&rep.types, b, bias, &tl);
 	}
 	/* Samples do not see the type (a refill is not an allocation call). */
 	if (!ret && !sampled && !rprof.on)
@@ -1229,6 +1414,12 @@ cleanup:
 		launch_abort(&child);
 	target_watch_close(&watch);
 	memtrace_close(mt);
+	for (int i = 0; i < npast; i++) {
+		memtrace_close(past[i].mt);
+		gobin_close(past[i].bin);
+	}
+	for (int i = 0; i < rep.nexecs; i++)
+		free((char *)rep.execs[i].to);
 	site_list_free(&rep.alloc_sites);
 	site_list_free(&rep.growth_sites);
 	site_list_free(&rep.inuse_sites);

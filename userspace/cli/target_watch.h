@@ -34,6 +34,9 @@ struct target_watch {
 	bool have_last;
 	uint64_t last_ts;	/* CLOCK_MONOTONIC ns of the last good read */
 	struct runtime_state last;
+	/* The trace followed the target across an exec (cli/main.c): the
+	 * exitwatch's exec record (its first exec only) is not an end. */
+	bool followed_exec;
 };
 
 /* Starts watching process pid (launched: our held child, not yet exec'd).

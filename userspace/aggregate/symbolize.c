@@ -23,8 +23,9 @@ struct symbolizer {
 	/* Per image of the target (image_of(pc)): its binary and load bias. */
 	const struct gobin *bin[SYMBOLIZER_MAX_IMAGES];
 	uint64_t bias[SYMBOLIZER_MAX_IMAGES];
+	int minor[SYMBOLIZER_MAX_IMAGES];
 	uint32_t nimages;
-	int go_minor;
+	int go_minor;		/* of the image of the stack being built */
 	struct pc_entry *slots;
 	size_t nslots, used;
 	/* symbolizer_profile_stack's result: frames of all locations, and
@@ -57,7 +58,7 @@ int symbolizer_new(struct symbolizer **out, const struct gobin *bin, uint64_t lo
 	s->bin[0] = bin;
 	s->bias[0] = load_bias;
 	s->nimages = 1;
-	s->go_minor = gobin_go_minor(bin);
+	s->go_minor = s->minor[0] = gobin_go_minor(bin);
 	*out = s;
 	return 0;
 }
@@ -69,6 +70,7 @@ int symbolizer_add_image(struct symbolizer *s, uint32_t image, const struct gobi
 		return -EINVAL;
 	s->bin[image] = bin;
 	s->bias[image] = load_bias;
+	s->minor[image] = gobin_go_minor(bin);
 	s->nimages++;
 	return 0;
 }
@@ -303,6 +305,13 @@ int symbolizer_profile_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t
 	size_t n = 0, first, end, skip, depth;
 	int ret;
 
+	/* The runtime's version that recorded it (what it hides, skips). */
+	for (uint32_t i = 0; i < npcs; i++)
+		if (pcs[i] > STACK_RECORD_PC) {
+			if (image_of(pcs[i]) < s->nimages)
+				s->go_minor = s->minor[image_of(pcs[i])];
+			break;
+		}
 	if (npcs && pcs[0] == STACK_RECORD_PC)
 		return record_stack(s, pcs + 1, npcs - 1, out);
 	len = symbolizer_stack_len(s, pcs, npcs);

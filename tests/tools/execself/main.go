@@ -1,6 +1,7 @@
 // Command execself is the target of tests/integration/test_exec: a program
 // that replaces itself with itself (syscall.Exec of its own binary, same
-// pid) in the middle of its run.
+// pid; or, with -exec PATH, of another build of this program) in the middle
+// of its run.
 //
 // Image 1 (no EXECSELF_IMAGE in its environment) waits for a line on stdin
 // (the tracer is attached by then), allocates -n objects in main.beforeExec,
@@ -68,9 +69,9 @@ func mallocs() uint64 {
 	return ms.Mallocs
 }
 
-func doExec() {
+func doExec(path string) {
 	env := append(os.Environ(), "EXECSELF_IMAGE=2")
-	err := syscall.Exec("/proc/self/exe", os.Args, env)
+	err := syscall.Exec(path, os.Args, env)
 	os.Stderr.WriteString("exec: " + err.Error() + "\n")
 	os.Exit(1)
 }
@@ -79,6 +80,7 @@ func main() {
 	n := flag.Int("n", 20000, "objects per function")
 	from := flag.String("from", "main", "exec from the main thread (main) or another (thread)")
 	settle := flag.Duration("settle", 700*time.Millisecond, "image 2: wait before allocating")
+	next := flag.String("exec", "/proc/self/exe", "the program to exec (another build of this one)")
 	flag.Parse()
 
 	if os.Getenv("EXECSELF_IMAGE") == "2" {
@@ -113,7 +115,7 @@ func main() {
 	os.Stdout.WriteString("image1 pid " + strconv.Itoa(os.Getpid()) + " mallocs " +
 		strconv.FormatUint(b1, 10) + " before " + strconv.FormatUint(b1-b0, 10) + "\n")
 	if *from == "main" {
-		doExec()
+		doExec(*next)
 	}
 	done := make(chan struct{})
 	go func() {
@@ -122,7 +124,7 @@ func main() {
 			os.Stderr.WriteString("exec thread is the main thread\n")
 			os.Exit(1)
 		}
-		doExec()
+		doExec(*next)
 		close(done)
 	}()
 	<-done

@@ -621,13 +621,32 @@ static void set_sources(struct report *r, bool exact, bool sampled, const struct
 }
 
 /*
+ * Adds to *t what the runtime counted from the trace's start (zero: a
+ * launched target, or an image after an exec) to its read *to.
+ */
+static void carry_truth(struct sampled_truth *t, const struct report *r, bool from_zero,
+			const struct runtime_state *to)
+{
+	static const struct runtime_state zero;
+	const struct runtime_state *from = from_zero ||
+		r->runtime.start_err == RUNTIME_STATE_LAUNCHED ? &zero : &r->runtime.start;
+
+	for (int c = 0; c < GO_NUM_SIZE_CLASSES; c++)
+		t->small_objects[c] += to->allocs.small_by_class[c] - from->allocs.small_by_class[c];
+	t->tiny_objects += to->allocs.tiny_alloc_count - from->allocs.tiny_alloc_count;
+	t->large_objects += to->allocs.large_alloc_count - from->allocs.large_alloc_count;
+	t->large_bytes += to->allocs.large_alloc_bytes - from->allocs.large_alloc_bytes;
+}
+
+/*
  * The default mode's samples scaled to what the runtime counted between the
  * trace's start (zero for a launched target) and the last read of its
  * counters: the stop, or else (the target exited) the last periodic read,
  * whose later samples are dropped and counted.
  */
 static int scale_samples(struct report *r, struct aggregate *agg,
-			 const struct runtime_state *last, const struct budget *b)
+			 const struct runtime_state *last, const struct budget *b,
+			 const struct sampled_truth *carried, bool from_zero)
 {
 	static const struct runtime_state zero;
 	const struct runtime_state *from = NULL, *to = NULL;
@@ -655,7 +674,7 @@ static int scale_samples(struct report *r, struct aggregate *agg,
 		if (last && last->have_memstats)
 			to = last;
 	}
-	if (r->runtime.start_err == RUNTIME_STATE_LAUNCHED)
+	if (from_zero || r->runtime.start_err == RUNTIME_STATE_LAUNCHED)
 		from = &zero;
 	else if (!r->runtime.start_err && r->runtime.start.have_memstats)
 		from = &r->runtime.start;
@@ -664,12 +683,8 @@ static int scale_samples(struct report *r, struct aggregate *agg,
 		r->sources.alloc_totals = "sampled probes";
 		return sampled_scale(agg, NULL, &s->result);
 	}
-	for (int c = 0; c < GO_NUM_SIZE_CLASSES; c++)
-		truth.small_objects[c] = to->allocs.small_by_class[c] -
-					 from->allocs.small_by_class[c];
-	truth.tiny_objects = to->allocs.tiny_alloc_count - from->allocs.tiny_alloc_count;
-	truth.large_objects = to->allocs.large_alloc_count - from->allocs.large_alloc_count;
-	truth.large_bytes = to->allocs.large_alloc_bytes - from->allocs.large_alloc_bytes;
+	truth = *carried;
+	carry_truth(&truth, r, from == &zero, to);
 	return sampled_scale(agg, &truth, &s->result);
 }
 
@@ -902,19 +917,20 @@ static struct past_image past[REPORT_MAX_EXECS];
 static int npast;
 
 /*
- * Exact mode, the target exec'd (memtrace_exec): its new image (the same file
+ * The target exec'd (memtrace_exec): its new image (the same file
  * at another load bias, or another binary) planned and probed as the first
  * was, then the old image's probe set drained into agg under its own image
  * tag. The new set is attached for the new image's task: the old one's links
  * name the task that was the process leader at their attach, gone when
  * another thread exec'd (de_thread), and a new file is another inode.
- * Returns true when the trace goes on in the new image; false with
+ * b: the default mode's budget, carried over. Returns true when the trace
+ * goes on in the new image; false with
  * x->why_not set (recording ended at the exec; *mt is left to the normal
  * stop, which drains it).
  */
 static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
 			struct gobin **bin, const struct go_layout **layout,
-			struct probe_plan *plan, struct aggregate *agg)
+			struct probe_plan *plan, struct aggregate *agg, struct budget *b)
 {
 	static struct memtrace_opts opts[REPORT_MAX_EXECS];
 	static struct probe_plan new_plan;
@@ -944,8 +960,8 @@ static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
 	/* choose_layout may keep its result in static storage: the old
 	 * image's copy is taken above. */
 	nlayout = choose_layout(exe, x->to ? x->to : exe, nbin);
-	ret = probe_plan_build_alloc(nbin, nlayout, PLAN_ALLOC_EXACT, &new_plan, err,
-				     sizeof(err));
+	/* The same kind of plan as the old image's (exact, or samples). */
+	ret = probe_plan_build_alloc(nbin, nlayout, plan->alloc, &new_plan, err, sizeof(err));
 	if (ret) {
 		x->why_not = "no probe plan for the new image";
 		goto fail;
@@ -967,6 +983,8 @@ static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
 		goto fail;
 	}
 	x->attach_ns = memtrace_begin(nmt);
+	if (b)
+		budget_switch(b, *mt, nmt, x->attach_ns);
 	if (!target_load_bias(pid, nbin, &bias))
 		x->to_bias = bias;
 
@@ -1024,6 +1042,12 @@ int main(int argc, char **argv)
 	/* How the target ends (cli/target_watch.c). */
 	struct target_watch watch = { .child = -1, .pidfd = -1 };
 	bool stopped_at_exec = false;
+	/* Default mode across execs: the runtime's counts of the images
+	 * before (each from its start, or the trace's, to its last read), and
+	 * the samples dropped at an exec (after that read). */
+	struct sampled_truth carried = {};
+	bool past_from_zero = false;
+	uint64_t exec_discarded = 0;
 
 	aggregate_init(&agg, 0);
 	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP | ARGP_IN_ORDER, NULL, NULL))
@@ -1231,11 +1255,26 @@ int main(int argc, char **argv)
 				rep.nexecs++;
 				memtrace_load_bias(mt, &x->from_bias);
 				x->to = exe_of(rep.pid);
-				if (!exact)
-					x->why_not = "the default mode does not follow an exec "
-						     "(--mode exact does)";
-				else if (follow_exec(x, rep.pid, &mt, &bin, &layout, &plan, &agg))
+				if (!exact && (!sampled || rprof.check_rate))
+					x->why_not = "the default mode follows an exec only with "
+						     "sites from samples, not from the runtime's "
+						     "heap profile (--mode exact follows it)";
+				else if (!exact && (!have_last_state ||
+						    (rep.runtime.start_err && !past_from_zero &&
+						     rep.runtime.start_err != RUNTIME_STATE_LAUNCHED)))
+					x->why_not = "the runtime's counters were not read before "
+						     "the exec";
+				else if (follow_exec(x, rep.pid, &mt, &bin, &layout, &plan, &agg,
+						     exact ? NULL : &budget))
 					watch.followed_exec = true;
+				if (x->followed && !exact) {
+					/* The old image's samples count up to its last
+					 * read; the new one's counters start at 0. */
+					exec_discarded += aggregate_discard_samples(&agg);
+					carry_truth(&carried, &rep, past_from_zero, &last_state);
+					past_from_zero = true;
+					have_last_state = false;
+				}
 				if (!x->followed) {
 					fprintf(stderr, "gomemtrace: pid %d exec'd %s: %s; recording "
 						"stopped at the exec (%llu objects counted)\n",
@@ -1333,7 +1372,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (sampled) {
-		ret = scale_samples(&rep, &agg, have_last_state ? &last_state : NULL, &budget);
+		ret = scale_samples(&rep, &agg, have_last_state ? &last_state : NULL, &budget,
+				    &carried, past_from_zero);
+		rep.sampling.discarded_hits += exec_discarded;
 		if (ret) {
 			fprintf(stderr, "gomemtrace: %s\n", strerror(-ret));
 			goto cleanup;

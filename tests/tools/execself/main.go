@@ -14,7 +14,8 @@
 // allocating, "image2 pid P mallocs M settled S after A more B": M its
 // MemStats.Mallocs at the end, S after the settle, A and B the Mallocs
 // deltas around each function. Nothing allocates between the last read and
-// the exit.
+// the exit. -linger: a pause before the exec and before the exit (for the
+// tracer's default mode, which reads the runtime's counters periodically).
 package main
 
 import (
@@ -80,6 +81,7 @@ func main() {
 	n := flag.Int("n", 20000, "objects per function")
 	from := flag.String("from", "main", "exec from the main thread (main) or another (thread)")
 	settle := flag.Duration("settle", 700*time.Millisecond, "image 2: wait before allocating")
+	linger := flag.Duration("linger", 0, "sleep this long before the exec and before the exit")
 	next := flag.String("exec", "/proc/self/exe", "the program to exec (another build of this one)")
 	flag.Parse()
 
@@ -105,6 +107,7 @@ func main() {
 		buf = strconv.AppendUint(buf, m2-m1, 10)
 		buf = append(buf, '\n')
 		syscall.Write(1, buf)
+		time.Sleep(*linger)
 		syscall.Exit(0)
 	}
 	os.Stdout.WriteString("ready " + strconv.Itoa(os.Getpid()) + "\n")
@@ -114,6 +117,7 @@ func main() {
 	b1 := mallocs()
 	os.Stdout.WriteString("image1 pid " + strconv.Itoa(os.Getpid()) + " mallocs " +
 		strconv.FormatUint(b1, 10) + " before " + strconv.FormatUint(b1-b0, 10) + "\n")
+	time.Sleep(*linger)
 	if *from == "main" {
 		doExec(*next)
 	}

@@ -432,14 +432,28 @@ static int write_outputs(const struct report *r, int dir_fd)
 	return ret;
 }
 
+/* choose_layout's failure: the reason in why, NULL. */
+static const struct go_layout * __attribute__((format(printf, 3, 4)))
+no_layout(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	return NULL;
+}
+
 /*
  * The runtime's data layout: from the binary's own DWARF when it has some (its
  * truth, also for Go versions the built-in table lacks), else the table's row
  * for its Go version and the GOEXPERIMENTs it was built with (greenteagc
- * moves work.cycles). exe is read, shown is named in messages.
+ * moves work.cycles). exe is read, shown is named in messages. NULL when
+ * there is none, with why (bad input before the trace; after an exec, the
+ * reason the new image is not followed).
  */
 static const struct go_layout *choose_layout(const char *exe, const char *shown,
-					     const struct gobin *bin)
+					     const struct gobin *bin, char *why, size_t whylen)
 {
 	static struct go_layout from_dwarf;
 	int minor = gobin_go_minor(bin);
@@ -450,8 +464,9 @@ static const struct go_layout *choose_layout(const char *exe, const char *shown,
 	int ret;
 
 	if (minor < 119)
-		die_input("%s: unsupported Go version %s (gomemtrace needs go1.19 or later)",
-			  shown, gobin_go_version(bin) ? gobin_go_version(bin) : "unknown");
+		return no_layout(why, whylen, "%s: unsupported Go version %s (gomemtrace needs "
+				 "go1.19 or later)", shown,
+				 gobin_go_version(bin) ? gobin_go_version(bin) : "unknown");
 	ret = dwarf_layout_read(exe, minor, &from_dwarf, err, sizeof(err));
 	if (!ret) {
 		f = row ? dwarf_layout_diff(&from_dwarf, row) : NULL;
@@ -463,17 +478,17 @@ static const struct go_layout *choose_layout(const char *exe, const char *shown,
 		return &from_dwarf;
 	}
 	if (!row && experiments && go_layout_find(minor))
-		die_input("%s: built with GOEXPERIMENT=%s: no built-in go%d.%d layout for it "
-			  "and %s%s: the runtime's layout may differ from the default one",
-			  shown, experiments, minor / 100, minor % 100,
-			  ret == -ENODATA ? "no DWARF" : "DWARF unreadable: ",
-			  ret == -ENODATA ? "" : err);
+		return no_layout(why, whylen, "%s: built with GOEXPERIMENT=%s: no built-in "
+				 "go%d.%d layout for it and %s%s: the runtime's layout may differ "
+				 "from the default one", shown, experiments, minor / 100, minor % 100,
+				 ret == -ENODATA ? "no DWARF" : "DWARF unreadable: ",
+				 ret == -ENODATA ? "" : err);
 	if (!row && ret == -ENODATA)
-		die_input("%s: unsupported Go version go%d.%d (no DWARF and no built-in layout)",
-			  shown, minor / 100, minor % 100);
+		return no_layout(why, whylen, "%s: unsupported Go version go%d.%d (no DWARF and "
+				 "no built-in layout)", shown, minor / 100, minor % 100);
 	if (!row)
-		die_input("%s: unsupported Go version go%d.%d (no built-in layout; DWARF: %s)",
-			  shown, minor / 100, minor % 100, err);
+		return no_layout(why, whylen, "%s: unsupported Go version go%d.%d (no built-in "
+				 "layout; DWARF: %s)", shown, minor / 100, minor % 100, err);
 	if (ret != -ENODATA)
 		fprintf(stderr, "gomemtrace: warning: %s: cannot read the runtime layout from "
 			"DWARF (%s); using the built-in go%d.%d layout\n",
@@ -932,50 +947,53 @@ static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
 			struct gobin **bin, const struct go_layout **layout,
 			struct probe_plan *plan, struct aggregate *agg, struct budget *b)
 {
+	/* Per image: its probe set keeps pointers to them. */
 	static struct memtrace_opts opts[REPORT_MAX_EXECS];
-	static struct probe_plan new_plan;
+	static struct probe_plan plans[REPORT_MAX_EXECS];
+	static char exes[REPORT_MAX_EXECS][64];
+	struct probe_plan *new_plan;
 	struct alloc_reader rd = { .agg = agg };
 	struct memtrace *nmt = NULL;
 	struct gobin *nbin = NULL;
 	const struct go_layout *nlayout;
 	struct go_layout old_layout = **layout;
-	char exe[64], err[512];
+	char *exe, err[512];
 	uint64_t bias = 0;
 	int ret;
 
-	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
 	if (npast >= REPORT_MAX_EXECS) {
 		x->why_not = "too many execs (images) in one trace";
 		return false;
 	}
+	exe = exes[npast];
+	new_plan = &plans[npast];
+	snprintf(exe, sizeof(exes[0]), "/proc/%d/exe", (int)pid);
 	ret = gobin_open(exe, &nbin, err, sizeof(err));
 	if (ret) {
 		x->why_not = "the new image is not a Go binary gomemtrace reads";
 		goto fail;
 	}
-	if (gobin_go_minor(nbin) < 119) {
-		x->why_not = "the new image's Go version is older than go1.19";
-		goto fail;
-	}
 	/* choose_layout may keep its result in static storage: the old
 	 * image's copy is taken above. */
-	nlayout = choose_layout(exe, x->to ? x->to : exe, nbin);
+	nlayout = choose_layout(exe, x->to ? x->to : exe, nbin, err, sizeof(err));
+	if (!nlayout) {
+		fprintf(stderr, "gomemtrace: after the exec: %s\n", err);
+		x->why_not = "no runtime layout for the new image";
+		goto fail;
+	}
 	/* The same kind of plan as the old image's (exact, or samples). */
-	ret = probe_plan_build_alloc(nbin, nlayout, plan->alloc, &new_plan, err, sizeof(err));
+	ret = probe_plan_build_alloc(nbin, nlayout, plan->alloc, new_plan, err, sizeof(err));
 	if (ret) {
+		fprintf(stderr, "gomemtrace: after the exec: %s\n", err);
 		x->why_not = "no probe plan for the new image";
 		goto fail;
 	}
-	opts[npast] = (struct memtrace_opts){ .binary = strdup(exe), .pid = pid,
+	opts[npast] = (struct memtrace_opts){ .binary = exe, .pid = pid,
 					      .max_stacks = env.stack_storage,
 					      .max_alloc_keys = env.stack_storage * 4 };
-	if (!opts[npast].binary) {
-		x->why_not = "out of memory";
-		goto fail;
-	}
 	/* Events of the new set are consumed only after the old set's drain
 	 * below, under the new image's tag. */
-	ret = memtrace_start(&nmt, &new_plan, nlayout, &opts[npast], events_handle, agg, err,
+	ret = memtrace_start(&nmt, new_plan, nlayout, &opts[npast], events_handle, agg, err,
 			     sizeof(err));
 	if (ret) {
 		fprintf(stderr, "gomemtrace: after the exec: %s\n", err);
@@ -1007,7 +1025,7 @@ static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
 	*mt = nmt;
 	*bin = nbin;
 	*layout = nlayout;
-	*plan = new_plan;
+	*plan = *new_plan;
 	x->followed = true;
 	return true;
 
@@ -1098,7 +1116,9 @@ int main(int argc, char **argv)
 	ret = gobin_open(exe, &bin, err, sizeof(err));
 	if (ret)
 		die_input("%s: %s", rep.exe, err);
-	layout = choose_layout(exe, rep.exe, bin);
+	layout = choose_layout(exe, rep.exe, bin, err, sizeof(err));
+	if (!layout)
+		die_input("%s", err);
 	exact = !strcmp(env.mode, "exact");
 	if (env.repair) {
 		/* Every point either mode may have used. */
@@ -1277,9 +1297,9 @@ int main(int argc, char **argv)
 				}
 				if (!x->followed) {
 					fprintf(stderr, "gomemtrace: pid %d exec'd %s: %s; recording "
-						"stopped at the exec (%llu objects counted)\n",
-						(int)rep.pid, x->to ? x->to : "?", x->why_not,
-						(unsigned long long)agg.alloc_objects);
+						"stopped at the exec: the report covers the trace "
+						"up to it\n", (int)rep.pid, x->to ? x->to : "?",
+						x->why_not);
 					stopped_at_exec = true;
 					break;
 				}
@@ -1321,6 +1341,12 @@ int main(int argc, char **argv)
 			break;
 		target_watch_tick(&watch, bin, layout, clock_ns(CLOCK_MONOTONIC));
 		if (target_watch_gone(&watch)) {
+			uint64_t ts;
+			uint32_t tid;
+
+			/* An exec: the check above decides, on the next turn. */
+			if (memtrace_exec(mt, &ts, &tid))
+				continue;
 			child.pid = -1;
 			break;
 		}
@@ -1358,6 +1384,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gomemtrace: detaching or draining events: %s\n", strerror(-ret));
 		goto cleanup;
 	}
+
 	if (env.verbose)
 		fprintf(stderr, "Detached in %.1f ms\n", memtrace_detach_ns(mt) / 1e6);
 	set_sources(&rep, exact, sampled, &budget);
@@ -1384,6 +1411,9 @@ int main(int argc, char **argv)
 		rep.code_after = &code_after;
 		print_breakpoints(&plan, &code_after, "warning: after the detach");
 	}
+	/* An exec not followed ended recording: everything came before it. */
+	if (stopped_at_exec)
+		rep.execs[rep.nexecs - 1].objects_before = agg.alloc_objects;
 	rep.duration_ns = stop_ns - start_ns;
 	rep.plan = &plan;
 	rep.start_ns = start_ns;

@@ -65,9 +65,10 @@ bool target_watch_gone(struct target_watch *w)
 		/* No pidfd (Linux < 5.3): gone once reaped by its parent. */
 		w->gone = kill(w->pid, 0) && errno == ESRCH;
 	}
-	if (!w->gone && w->ew) {
+	if (!w->gone && w->ew && !w->followed_exec) {
+		/* Not latched: the trace may still follow this exec. */
 		exitwatch_read(w->ew, &rec);
-		w->gone = rec.exec.state == RECORD_DONE && !w->followed_exec;
+		return rec.exec.state == RECORD_DONE;
 	}
 	return w->gone;
 }

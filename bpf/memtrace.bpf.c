@@ -12,6 +12,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "memtrace_events.h"
 
@@ -62,6 +63,7 @@ const volatile __u32 targ_skip_execs = 0;
 __u32 execs_seen = 0;
 __u64 exec_ts = 0;		/* CLOCK_MONOTONIC ns; 0: none yet */
 __u32 exec_old_tid = 0;		/* the thread that called exec */
+char exec_filename[256] = {};	/* the file as exec was given it */
 
 
 
@@ -723,6 +725,11 @@ int BPF_PROG(target_exec, struct task_struct *task, pid_t old_pid, struct linux_
 		return 0;
 	tracing_stopped = 1;
 	exec_old_tid = old_pid;
+	bpf_probe_read_kernel_str(exec_filename, sizeof(exec_filename),
+				  BPF_CORE_READ(bprm, filename));
+	/* Last (x86 keeps stores in order): user space reads the rest
+	 * once it is set. */
+	barrier();
 	exec_ts = bpf_ktime_get_ns();
 	return 0;
 }

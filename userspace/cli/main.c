@@ -1266,15 +1266,20 @@ int main(int argc, char **argv)
 		 * reads the target's memory with the old image's addresses. */
 		{
 			struct report_exec *x = &rep.execs[rep.nexecs];
+			char exec_name[256];
 			uint64_t exec_ts;
 			uint32_t exec_tid;
 
-			if (memtrace_exec(mt, &exec_ts, &exec_tid)) {
+			if (memtrace_exec(mt, &exec_ts, &exec_tid, exec_name, sizeof(exec_name))) {
 				*x = (struct report_exec){ .ts = exec_ts, .tid = exec_tid,
 					.from = rep.nexecs ? rep.execs[rep.nexecs - 1].to : rep.exe };
 				rep.nexecs++;
 				memtrace_load_bias(mt, &x->from_bias);
+				/* The file itself; else (gone already) the name
+				 * exec was given. */
 				x->to = exe_of(rep.pid);
+				if (!x->to)
+					x->to = strdup(exec_name);
 				if (!exact && (!sampled || rprof.check_rate))
 					x->why_not = "the default mode follows an exec only with "
 						     "sites from samples, not from the runtime's "
@@ -1324,13 +1329,17 @@ int main(int argc, char **argv)
 		if ((sampled || rprof.on) &&
 		    clock_ns(CLOCK_MONOTONIC) - last_read_ns >= READ_TICK_NS) {
 			struct runtime_state now;
+			uint64_t exec_ts;
+			uint32_t exec_tid;
 
 			last_read_ns = clock_ns(CLOCK_MONOTONIC);
 			/* Samples count once the runtime's counters were read
 			 * after them: what a target that exits leaves. */
+			/* A read an exec came before the end of is of the
+			 * new image (or of nothing): not this image's. */
 			if (memtrace_consume(mt) >= 0 &&
 			    !runtime_state_snapshot(rep.pid, bin, layout, &now) &&
-			    now.have_memstats) {
+			    now.have_memstats && !memtrace_exec(mt, &exec_ts, &exec_tid, NULL, 0)) {
 				last_state = now;
 				have_last_state = true;
 				if (aggregate_commit_samples(&agg))
@@ -1345,7 +1354,7 @@ int main(int argc, char **argv)
 			uint32_t tid;
 
 			/* An exec: the check above decides, on the next turn. */
-			if (memtrace_exec(mt, &ts, &tid))
+			if (memtrace_exec(mt, &ts, &tid, NULL, 0))
 				continue;
 			child.pid = -1;
 			break;

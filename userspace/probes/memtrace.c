@@ -662,14 +662,19 @@ uint64_t memtrace_lost_stacks(const struct memtrace *mt)
 	return mt->skel->bss->lost_stacks;
 }
 
-bool memtrace_exec(const struct memtrace *mt, uint64_t *ts, uint32_t *tid)
+bool memtrace_exec(const struct memtrace *mt, uint64_t *ts, uint32_t *tid,
+		   char *filename, size_t len)
 {
+	const char *name = mt->skel->bss->exec_filename;
 	uint64_t when = __atomic_load_n(&mt->skel->bss->exec_ts, __ATOMIC_ACQUIRE);
 
 	if (!when)
 		return false;
 	*ts = when;
 	*tid = mt->skel->bss->exec_old_tid;
+	if (filename && len)
+		snprintf(filename, len, "%.*s", (int)strnlen(name, sizeof(mt->skel->bss->exec_filename)),
+			 name);
 	return true;
 }
 

@@ -343,7 +343,8 @@ static void write_runtime(FILE *f, const struct report *r)
 	const struct report_runtime *rt = &r->runtime;
 	const struct runtime_state *a = &rt->start, *b = &rt->stop;
 	bool from_zero = rt->start_err == RUNTIME_STATE_LAUNCHED;
-	bool delta = !rt->stop_err && b->have_memstats &&
+	/* Not across an exec: start and stop are two images' counters. */
+	bool delta = !rt->stop_err && b->have_memstats && !r->nexecs &&
 		     (from_zero || (!rt->start_err && a->have_memstats));
 	bool bytes = delta && b->allocs.have_bytes && (from_zero || a->allocs.have_bytes);
 

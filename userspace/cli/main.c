@@ -480,7 +480,8 @@ static const struct go_layout *choose_layout(const char *exe, const char *shown,
 	if (!row && experiments && go_layout_find(minor))
 		return no_layout(why, whylen, "%s: built with GOEXPERIMENT=%s: no built-in "
 				 "go%d.%d layout for it and %s%s: the runtime's layout may differ "
-				 "from the default one", shown, experiments, minor / 100, minor % 100,
+				 "from the default one", shown, experiments, minor / 100,
+				 minor % 100,
 				 ret == -ENODATA ? "no DWARF" : "DWARF unreadable: ",
 				 ret == -ENODATA ? "" : err);
 	if (!row && ret == -ENODATA)
@@ -647,7 +648,8 @@ static void carry_truth(struct sampled_truth *t, const struct report *r, bool fr
 		r->runtime.start_err == RUNTIME_STATE_LAUNCHED ? &zero : &r->runtime.start;
 
 	for (int c = 0; c < GO_NUM_SIZE_CLASSES; c++)
-		t->small_objects[c] += to->allocs.small_by_class[c] - from->allocs.small_by_class[c];
+		t->small_objects[c] += to->allocs.small_by_class[c] -
+				       from->allocs.small_by_class[c];
 	t->tiny_objects += to->allocs.tiny_alloc_count - from->allocs.tiny_alloc_count;
 	t->large_objects += to->allocs.large_alloc_count - from->allocs.large_alloc_count;
 	t->large_bytes += to->allocs.large_alloc_bytes - from->allocs.large_alloc_bytes;
@@ -1248,6 +1250,9 @@ int main(int argc, char **argv)
 		 * over it lasts a few ms, not a whole period. */
 		uint64_t tick_ns = budget.paused ? BUDGET_TICK_NS : BUDGET_TICK_ON_NS;
 		int timeout_ms = exact ? 100 : (int)(tick_ns / 1000000);
+		char exec_name[256];
+		uint64_t exec_ts;
+		uint32_t exec_tid;
 
 		if (deadline_ns) {
 			uint64_t now = clock_ns(CLOCK_MONOTONIC);
@@ -1264,57 +1269,51 @@ int main(int argc, char **argv)
 		}
 		/* Recording stopped at the exec, in the kernel: before anything
 		 * reads the target's memory with the old image's addresses. */
-		{
+		if (memtrace_exec(mt, &exec_ts, &exec_tid, exec_name, sizeof(exec_name))) {
 			struct report_exec *x = &rep.execs[rep.nexecs];
-			char exec_name[256];
-			uint64_t exec_ts;
-			uint32_t exec_tid;
 
-			if (memtrace_exec(mt, &exec_ts, &exec_tid, exec_name, sizeof(exec_name))) {
-				*x = (struct report_exec){ .ts = exec_ts, .tid = exec_tid,
-					.from = rep.nexecs ? rep.execs[rep.nexecs - 1].to : rep.exe };
-				rep.nexecs++;
-				memtrace_load_bias(mt, &x->from_bias);
-				/* The file itself; else (gone already) the name
-				 * exec was given. */
-				x->to = exe_of(rep.pid);
-				if (!x->to)
-					x->to = strdup(exec_name);
-				if (!exact && (!sampled || rprof.check_rate))
-					x->why_not = "the default mode follows an exec only with "
-						     "sites from samples, not from the runtime's "
-						     "heap profile (--mode exact follows it)";
-				else if (!exact && (!have_last_state ||
-						    (rep.runtime.start_err && !past_from_zero &&
-						     rep.runtime.start_err != RUNTIME_STATE_LAUNCHED)))
-					x->why_not = "the runtime's counters were not read before "
-						     "the exec";
-				else if (follow_exec(x, rep.pid, &mt, &bin, &layout, &plan, &agg,
-						     exact ? NULL : &budget))
-					watch.followed_exec = true;
-				if (x->followed && !exact) {
-					/* The old image's samples count up to its last
-					 * read; the new one's counters start at 0. */
-					exec_discarded += aggregate_discard_samples(&agg);
-					carry_truth(&carried, &rep, past_from_zero, &last_state);
-					past_from_zero = true;
-					have_last_state = false;
-				}
-				if (!x->followed) {
-					fprintf(stderr, "gomemtrace: pid %d exec'd %s: %s; recording "
-						"stopped at the exec: the report covers the trace "
-						"up to it\n", (int)rep.pid, x->to ? x->to : "?",
-						x->why_not);
-					stopped_at_exec = true;
-					break;
-				}
-				fprintf(stderr, "gomemtrace: pid %d exec'd %s (thread %u): following "
-					"it, %d probes attached\n", (int)rep.pid,
-					x->to ? x->to : "?", exec_tid, memtrace_attached(mt));
-				/* The start's code scan was of the old image. */
-				rep.code_before = NULL;
-				continue;
+			*x = (struct report_exec){ .ts = exec_ts, .tid = exec_tid };
+			x->from = rep.nexecs ? rep.execs[rep.nexecs - 1].to : rep.exe;
+			rep.nexecs++;
+			memtrace_load_bias(mt, &x->from_bias);
+			/* The file itself; else (gone already) the name exec
+			 * was given. */
+			x->to = exe_of(rep.pid);
+			if (!x->to)
+				x->to = strdup(exec_name);
+			if (!exact && (!sampled || rprof.check_rate))
+				x->why_not = "the default mode follows an exec only with sites "
+					     "from samples, not from the runtime's heap profile "
+					     "(--mode exact follows it)";
+			else if (!exact && (!have_last_state ||
+					    (rep.runtime.start_err && !past_from_zero &&
+					     rep.runtime.start_err != RUNTIME_STATE_LAUNCHED)))
+				x->why_not = "the runtime's counters were not read before the exec";
+			else if (follow_exec(x, rep.pid, &mt, &bin, &layout, &plan, &agg,
+					     exact ? NULL : &budget))
+				watch.followed_exec = true;
+			if (x->followed && !exact) {
+				/* The old image's samples count up to its last read;
+				 * the new one's counters start at 0. */
+				exec_discarded += aggregate_discard_samples(&agg);
+				carry_truth(&carried, &rep, past_from_zero, &last_state);
+				past_from_zero = true;
+				have_last_state = false;
 			}
+			if (!x->followed) {
+				fprintf(stderr, "gomemtrace: pid %d exec'd %s: %s; recording "
+					"stopped at the exec: the report covers the trace "
+					"up to it\n", (int)rep.pid, x->to ? x->to : "?",
+					x->why_not);
+				stopped_at_exec = true;
+				break;
+			}
+			fprintf(stderr, "gomemtrace: pid %d exec'd %s (thread %u): following it, "
+				"%d probes attached\n", (int)rep.pid, x->to ? x->to : "?", exec_tid,
+				memtrace_attached(mt));
+			/* The start's code scan was of the old image. */
+			rep.code_before = NULL;
+			continue;
 		}
 		if (!exact && clock_ns(CLOCK_MONOTONIC) - last_tick_ns >= tick_ns) {
 			last_tick_ns = clock_ns(CLOCK_MONOTONIC);
@@ -1329,8 +1328,6 @@ int main(int argc, char **argv)
 		if ((sampled || rprof.on) &&
 		    clock_ns(CLOCK_MONOTONIC) - last_read_ns >= READ_TICK_NS) {
 			struct runtime_state now;
-			uint64_t exec_ts;
-			uint32_t exec_tid;
 
 			last_read_ns = clock_ns(CLOCK_MONOTONIC);
 			/* Samples count once the runtime's counters were read
@@ -1350,11 +1347,8 @@ int main(int argc, char **argv)
 			break;
 		target_watch_tick(&watch, bin, layout, clock_ns(CLOCK_MONOTONIC));
 		if (target_watch_gone(&watch)) {
-			uint64_t ts;
-			uint32_t tid;
-
 			/* An exec: the check above decides, on the next turn. */
-			if (memtrace_exec(mt, &ts, &tid, NULL, 0))
+			if (memtrace_exec(mt, &exec_ts, &exec_tid, NULL, 0))
 				continue;
 			child.pid = -1;
 			break;

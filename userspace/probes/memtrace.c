@@ -666,6 +666,7 @@ bool memtrace_exec(const struct memtrace *mt, uint64_t *ts, uint32_t *tid,
 		   char *filename, size_t len)
 {
 	const char *name = mt->skel->bss->exec_filename;
+	size_t max = sizeof(mt->skel->bss->exec_filename);
 	uint64_t when = __atomic_load_n(&mt->skel->bss->exec_ts, __ATOMIC_ACQUIRE);
 
 	if (!when)
@@ -673,8 +674,7 @@ bool memtrace_exec(const struct memtrace *mt, uint64_t *ts, uint32_t *tid,
 	*ts = when;
 	*tid = mt->skel->bss->exec_old_tid;
 	if (filename && len)
-		snprintf(filename, len, "%.*s", (int)strnlen(name, sizeof(mt->skel->bss->exec_filename)),
-			 name);
+		snprintf(filename, len, "%.*s", (int)strnlen(name, max), name);
 	return true;
 }
 

@@ -12,6 +12,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "memtrace_events.h"
 
@@ -51,6 +52,18 @@ __u32 tracing_stopped = 0;
  * after tens of ms (the kernel waits for RCU grace periods), and until then
  * their programs return at once. */
 __u32 sampling_paused = 0;
+
+/* The target's execs (sched_process_exec): the first one past
+ * targ_skip_execs (1 for a launched child, whose exec of the traced program
+ * is not one) ends this probe set's image: recording stops there, at the
+ * exec, since every later hit would belong to another image (its own load
+ * bias, maybe its own binary). User space reads these and follows the
+ * target into its new image with a new probe set. */
+const volatile __u32 targ_skip_execs = 0;
+__u32 execs_seen = 0;
+__u64 exec_ts = 0;		/* CLOCK_MONOTONIC ns; 0: none yet */
+__u32 exec_old_tid = 0;		/* the thread that called exec */
+char exec_filename[256] = {};	/* the file as exec was given it */
 
 
 
@@ -699,5 +712,24 @@ int copystack(struct pt_regs *ctx)
 	e.old_size = read_user_u64(gp + go_g_stack_hi_off) - read_user_u64(gp + go_g_stack_lo_off);
 	e.new_size = ctx->bx;
 	emit(&e, sizeof(e));
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(target_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (!targ_tgid || (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
+		return 0;
+	/* An exec runs alone in its process (de_thread): no race here. */
+	if (execs_seen++ != targ_skip_execs)
+		return 0;
+	tracing_stopped = 1;
+	exec_old_tid = old_pid;
+	bpf_probe_read_kernel_str(exec_filename, sizeof(exec_filename),
+				  BPF_CORE_READ(bprm, filename));
+	/* Last (x86 keeps stores in order): user space reads the rest
+	 * once it is set. */
+	barrier();
+	exec_ts = bpf_ktime_get_ns();
 	return 0;
 }

@@ -224,8 +224,43 @@ static void test_bounded(void)
 	aggregate_free(&agg);
 }
 
+/* After an exec: what comes in is marked with its image, once; what is
+ * stored already keeps its own image. */
+static void test_image_tags(void)
+{
+	const uint64_t img1 = 1ULL << IMAGE_SHIFT;
+	uint64_t pcs[] = { 0x401000, 0x402000 }, first[] = { 0x403000 };
+	struct aggregate agg;
+	const struct stack_count *e;
+
+	aggregate_init(&agg, 125);
+	aggregate_sample(&agg, ALLOC_PROBE_REFILL, 3, first, 1, 8);	/* image 0 */
+	aggregate_commit_samples(&agg);
+	agg.image_tag = img1;
+	aggregate_alloc(&agg, ALLOC_PROBE_MALLOCGC, 0, 32, 0x500000, pcs, 2, 1);
+	e = &agg.allocs.entries[0];
+	CHECK(agg.allocs.len == 1 && e->frames[0] == (0x401000 | img1) &&
+	      e->frames[1] == (0x402000 | img1) && e->tag == (0x500000 | img1) &&
+	      image_of(e->frames[0]) == 1 && (e->frames[0] & IMAGE_ADDR_MASK) == 0x401000,
+	      "an allocation's PCs and type carry the image they came from", "%#llx %#llx",
+	      (unsigned long long)e->frames[0], (unsigned long long)e->tag);
+	/* Scaling re-adds stored samples: image 0's stay image 0's. */
+	e = &agg.samples.entries[0];
+	aggregate_alloc_estimate(&agg, e->frames, e->nframes, 8, 256, 1);
+	e = &agg.allocs.entries[1];
+	CHECK(agg.allocs.len == 2 && e->frames[0] == 0x403000,
+	      "a stored stack keeps its image", "%#llx", (unsigned long long)e->frames[0]);
+	aggregate_morestack(&agg, 1, 0xa, 1, first, 1);
+	aggregate_copystack(&agg, 2, 0xa, 2048, 4096);
+	CHECK(agg.growths.len == 1 && agg.growths.entries[0].frames[0] == (0x403000 | img1),
+	      "a growth's stack carries its image once", "%#llx",
+	      (unsigned long long)agg.growths.entries[0].frames[0]);
+	aggregate_free(&agg);
+}
+
 int main(void)
 {
+	test_image_tags();
 	test_bounded();
 	test_stack_table();
 	test_sizes();

@@ -157,6 +157,22 @@ static void seen(struct aggregate *agg, uint64_t ts)
 }
 
 /*
+ * The PCs of a stack as it comes from the target, marked with the current
+ * image (agg->image_tag) into buf, which holds 1 + MAX_STACK_DEPTH; markers
+ * (STACK_FOLDED_PC, STACK_RECORD_PC) stay as they are. Only where stacks
+ * come in: stacks already stored are tagged.
+ */
+static const uint64_t *tag_frames(const struct aggregate *agg, const uint64_t *frames,
+				  uint32_t nframes, uint64_t *buf)
+{
+	if (!agg->image_tag || nframes > 1 + MAX_STACK_DEPTH)
+		return frames;
+	for (uint32_t i = 0; i < nframes; i++)
+		buf[i] = frames[i] <= STACK_RECORD_PC ? frames[i] : frames[i] | agg->image_tag;
+	return buf;
+}
+
+/*
  * Adds to t within agg->max_stacks distinct stacks: past it, a new stack is
  * folded (STACK_FOLDED_PC); *folded counts what was. Returns 0 or -ENOMEM.
  */
@@ -188,7 +204,7 @@ static int add_bounded(struct aggregate *agg, struct stack_table *t, const uint6
 int aggregate_sample(struct aggregate *agg, uint8_t probe, uint64_t size,
 		     const uint64_t *frames, uint32_t nframes, uint64_t objects)
 {
-	uint64_t tag, bytes;
+	uint64_t tag, bytes, tagged[1 + MAX_STACK_DEPTH];
 	size_t idx = SIZE_MAX;
 	int ret;
 
@@ -202,8 +218,8 @@ int aggregate_sample(struct aggregate *agg, uint8_t probe, uint64_t size,
 		bytes = objects * ((size + GO_PAGE_SIZE - 1) & ~(uint64_t)(GO_PAGE_SIZE - 1));
 	}
 	agg->pending_hits++;
-	ret = add_bounded(agg, &agg->pending_samples, frames, nframes, tag, objects, bytes, &idx,
-			  &agg->folded_objects);
+	ret = add_bounded(agg, &agg->pending_samples, tag_frames(agg, frames, nframes, tagged),
+			  nframes, tag, objects, bytes, &idx, &agg->folded_objects);
 	if (!ret && idx < agg->pending_samples.len)
 		agg->pending_samples.entries[idx].samples++;
 	return ret;
@@ -264,8 +280,8 @@ int aggregate_profile_record(struct aggregate *agg, const uint64_t *pcs, uint32_
 		npcs = MAX_STACK_DEPTH;
 	frames[0] = STACK_RECORD_PC;
 	memcpy(&frames[1], pcs, npcs * sizeof(*pcs));
-	ret = add_bounded(agg, &agg->allocs, frames, npcs + 1, 0, objects, bytes, &idx,
-			  &agg->folded_objects);
+	ret = add_bounded(agg, &agg->allocs, tag_frames(agg, frames, npcs + 1, frames), npcs + 1,
+			  0, objects, bytes, &idx, &agg->folded_objects);
 	if (!ret && idx < agg->allocs.len) {
 		agg->allocs.entries[idx].inuse_count += inuse_objects;
 		agg->allocs.entries[idx].inuse_bytes += inuse_bytes;
@@ -276,6 +292,7 @@ int aggregate_profile_record(struct aggregate *agg, const uint64_t *pcs, uint32_
 int aggregate_alloc(struct aggregate *agg, uint8_t probe, uint8_t flags, uint64_t size,
 		    uint64_t typ, const uint64_t *frames, uint32_t nframes, uint64_t objects)
 {
+	uint64_t tagged[1 + MAX_STACK_DEPTH];
 	struct go_alloc_size acc;
 
 	if (probe == ALLOC_PROBE_REFILL || probe == ALLOC_PROBE_ALLOC_LARGE)
@@ -286,8 +303,10 @@ int aggregate_alloc(struct aggregate *agg, uint8_t probe, uint8_t flags, uint64_
 	agg->alloc_bytes += acc.bytes * objects;
 	if (acc.tiny)
 		agg->tiny_objects += objects;
-	return add_bounded(agg, &agg->allocs, frames, nframes, typ, objects,
-			   acc.bytes * objects, NULL, &agg->folded_objects);
+	if (typ)
+		typ |= agg->image_tag;
+	return add_bounded(agg, &agg->allocs, tag_frames(agg, frames, nframes, tagged), nframes,
+			   typ, objects, acc.bytes * objects, NULL, &agg->folded_objects);
 }
 
 int aggregate_gc_start(struct aggregate *agg, uint64_t ts, uint32_t cycle, uint32_t trigger)
@@ -378,13 +397,14 @@ static int pending_grow(struct aggregate *agg)
 int aggregate_morestack(struct aggregate *agg, uint64_t ts, uint64_t g, uint64_t goid,
 			const uint64_t *frames, uint32_t nframes)
 {
+	uint64_t tagged[1 + MAX_STACK_DEPTH];
 	struct pending_growth *p;
 	size_t stack;
 	int err;
 
 	seen(agg, ts);
-	err = add_bounded(agg, &agg->morestacks, frames, nframes, 0, 1, 0, &stack,
-			  &agg->folded_events);
+	err = add_bounded(agg, &agg->morestacks, tag_frames(agg, frames, nframes, tagged),
+			  nframes, 0, 1, 0, &stack, &agg->folded_events);
 	if (err)
 		return err;
 	if ((agg->pending_used + 1) * 2 > agg->pending_slots) {

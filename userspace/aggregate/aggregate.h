@@ -118,7 +118,24 @@ struct aggregate {
 	 * the runtime's counters were read after them. */
 	struct stack_table pending_samples;
 	uint64_t pending_hits;
+	/* The image (an exec of the target starts a new one) the frames and
+	 * types added now come from: image << IMAGE_SHIFT, or'ed into each
+	 * PC and type address stored (see image_of). 0: the first image. */
+	uint64_t image_tag;
 };
+
+/*
+ * Addresses of the target's images: user-space addresses are below 2^56 on
+ * amd64, so the bits above tell which image (the target before its first
+ * exec: 0, after it: 1, ...) a stored PC or type address belongs to, and
+ * each symbolizes against its own binary and load bias.
+ */
+#define IMAGE_SHIFT 56
+#define IMAGE_ADDR_MASK ((1ULL << IMAGE_SHIFT) - 1)
+static inline uint32_t image_of(uint64_t addr)
+{
+	return (uint32_t)(addr >> IMAGE_SHIFT);
+}
 
 /* The tag of large allocation samples (span classes are below 256). */
 #define SAMPLE_TAG_LARGE 0x100

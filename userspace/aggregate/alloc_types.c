@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggregate/aggregate.h"
 #include "aggregate/alloc_types.h"
+#include "aggregate/symbolize.h"
 
 struct type_entry {
 	uint64_t typ;
@@ -18,9 +20,11 @@ struct type_entry {
 };
 
 struct type_namer {
-	const struct gobin *bin;
-	uint64_t bias;
-	struct gotype_layout layout;
+	/* Per image of the target (image_of(typ)). */
+	const struct gobin *bin[SYMBOLIZER_MAX_IMAGES];
+	uint64_t bias[SYMBOLIZER_MAX_IMAGES];
+	struct gotype_layout layout[SYMBOLIZER_MAX_IMAGES];
+	uint32_t nimages;
 	struct type_entry *slots;	/* open addressing; name NULL: free */
 	size_t nslots, used;
 };
@@ -38,10 +42,23 @@ int type_namer_new(struct type_namer **out, const struct gobin *bin, uint64_t lo
 		free(n);
 		return -ENOMEM;
 	}
-	n->bin = bin;
-	n->bias = load_bias;
-	n->layout = *layout;
+	n->bin[0] = bin;
+	n->bias[0] = load_bias;
+	n->layout[0] = *layout;
+	n->nimages = 1;
 	*out = n;
+	return 0;
+}
+
+int type_namer_add_image(struct type_namer *n, uint32_t image, const struct gobin *bin,
+			 uint64_t load_bias, const struct gotype_layout *layout)
+{
+	if (image != n->nimages || image >= SYMBOLIZER_MAX_IMAGES)
+		return -EINVAL;
+	n->bin[image] = bin;
+	n->bias[image] = load_bias;
+	n->layout[image] = *layout;
+	n->nimages++;
 	return 0;
 }
 
@@ -84,6 +101,7 @@ static int grow(struct type_namer *n)
 /* The name from the binary, or a TYPE_* constant; *owned when malloc'ed. */
 static const char *lookup(const struct type_namer *n, uint64_t typ, bool *owned)
 {
+	uint32_t img = image_of(typ);
 	const uint8_t *name;
 	size_t len;
 	char *s;
@@ -92,9 +110,10 @@ static const char *lookup(const struct type_namer *n, uint64_t typ, bool *owned)
 	*owned = false;
 	if (!typ)
 		return TYPE_NONE;
-	if (!gobin_has_type_data(n->bin))
+	if (img >= n->nimages || !gobin_has_type_data(n->bin[img]))
 		return TYPE_UNKNOWN;
-	ret = gobin_type_name(n->bin, typ - n->bias, &n->layout, &name, &len);
+	ret = gobin_type_name(n->bin[img], (typ & IMAGE_ADDR_MASK) - n->bias[img],
+			      &n->layout[img], &name, &len);
 	if (ret == -ENXIO)
 		return TYPE_RUNTIME;
 	if (ret || !len)

@@ -27,6 +27,10 @@ struct type_namer;
 
 int type_namer_new(struct type_namer **out, const struct gobin *bin, uint64_t load_bias,
 		   const struct gotype_layout *layout);
+/* Type addresses of image number image (image_of(typ); see
+ * symbolizer_add_image): bin at load_bias. Returns 0 or -EINVAL. */
+int type_namer_add_image(struct type_namer *n, uint32_t image, const struct gobin *bin,
+			 uint64_t load_bias, const struct gotype_layout *layout);
 void type_namer_free(struct type_namer *n);
 /* The name of the type at runtime address typ, as the runtime prints it
  * ("main.node", "[]*main.node", "uint8"), or one of the TYPE_* above.

@@ -47,6 +47,28 @@ void live_init(struct live_source *src, pid_t pid, const struct gobin *bin,
 	runtime_state_locate(bin, layout, &src->addrs);
 }
 
+void live_exec(struct live_source *src, const struct gobin *bin,
+	       const struct go_layout *layout, const struct memtrace *mt)
+{
+	uint64_t c[COUNTER_MAX];
+
+	if (src->mt && !memtrace_counters(src->mt, c))
+		for (int i = 0; i < COUNTER_MAX; i++)
+			src->base_counters[i] += c[i];
+	if (src->mt)
+		src->base_lost += memtrace_lost_events(src->mt);
+	src->base_mallocs += src->last_mallocs;
+	src->base_total_alloc += src->last_total_alloc;
+	src->base_numgc += src->last_numgc;
+	src->last_mallocs = src->last_total_alloc = 0;
+	src->last_numgc = 0;
+	src->bin = bin;
+	src->layout = layout;
+	src->mt = mt;
+	src->have_bias = false;
+	runtime_state_locate(bin, layout, &src->addrs);
+}
+
 static uint64_t min_u64(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
@@ -92,6 +114,10 @@ static int read_runtime(struct live_source *src, struct runtime_state *rt)
 	rt->allocs.total_alloc = max_u64(rt->allocs.total_alloc, src->last_total_alloc);
 	src->last_mallocs = rt->allocs.mallocs;
 	src->last_total_alloc = rt->allocs.total_alloc;
+	src->last_numgc = rt->numgc;
+	rt->allocs.mallocs += src->base_mallocs;
+	rt->allocs.total_alloc += src->base_total_alloc;
+	rt->numgc += src->base_numgc;
 	return 0;
 }
 
@@ -109,7 +135,9 @@ int live_take(struct live_source *src, struct live_sample *out)
 		memset(&out->rt, 0, sizeof(out->rt));
 	if (src->mt) {
 		out->have_counters = !memtrace_counters(src->mt, out->counters);
-		out->lost_events = memtrace_lost_events(src->mt);
+		for (int i = 0; out->have_counters && i < COUNTER_MAX; i++)
+			out->counters[i] += src->base_counters[i];
+		out->lost_events = memtrace_lost_events(src->mt) + src->base_lost;
 	}
 	if (src->agg) {
 		out->stack_growths = src->agg->growth_events;

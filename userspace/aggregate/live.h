@@ -52,6 +52,11 @@ struct live_source {
 	bool have_bias;
 	uint64_t load_bias;
 	uint64_t last_mallocs, last_total_alloc;
+	/* What earlier images (before an exec, live_exec) counted: added to
+	 * the current image's figures so that totals stay counters. */
+	uint64_t base_mallocs, base_total_alloc, base_lost;
+	uint32_t base_numgc, last_numgc;
+	uint64_t base_counters[COUNTER_MAX];
 };
 
 /* Locates the runtime's variables in bin (runtime_state_locate) and reads
@@ -60,6 +65,12 @@ struct live_source {
 void live_init(struct live_source *src, pid_t pid, const struct gobin *bin,
 	       const struct go_layout *layout, const struct memtrace *mt,
 	       const struct aggregate *agg);
+
+/* The target exec'd and is now traced as a new image (bin, layout, mt):
+ * what the old one counted is carried, the new runtime's variables
+ * located. Call before the old mt is closed. */
+void live_exec(struct live_source *src, const struct gobin *bin,
+	       const struct go_layout *layout, const struct memtrace *mt);
 
 /* One sample now. Returns 0; out->runtime_err tells whether the runtime's
  * figures were read (they fail once the target exited). */

@@ -21,9 +21,12 @@ struct pc_entry {
 };
 
 struct symbolizer {
-	const struct gobin *bin;
-	uint64_t bias;
-	int go_minor;
+	/* Per image of the target (image_of(pc)): its binary and load bias. */
+	const struct gobin *bin[SYMBOLIZER_MAX_IMAGES];
+	uint64_t bias[SYMBOLIZER_MAX_IMAGES];
+	int minor[SYMBOLIZER_MAX_IMAGES];
+	uint32_t nimages;
+	int go_minor;		/* of the image of the stack being built */
 	struct pc_entry *slots;
 	size_t nslots, used;
 	/* symbolizer_profile_stack's result: frames of all locations, and
@@ -53,10 +56,23 @@ int symbolizer_new(struct symbolizer **out, const struct gobin *bin, uint64_t lo
 		free(s);
 		return -ENOMEM;
 	}
-	s->bin = bin;
-	s->bias = load_bias;
-	s->go_minor = gobin_go_minor(bin);
+	s->bin[0] = bin;
+	s->bias[0] = load_bias;
+	s->nimages = 1;
+	s->go_minor = s->minor[0] = gobin_go_minor(bin);
 	*out = s;
+	return 0;
+}
+
+int symbolizer_add_image(struct symbolizer *s, uint32_t image, const struct gobin *bin,
+			 uint64_t load_bias)
+{
+	if (image != s->nimages || image >= SYMBOLIZER_MAX_IMAGES)
+		return -EINVAL;
+	s->bin[image] = bin;
+	s->bias[image] = load_bias;
+	s->minor[image] = gobin_go_minor(bin);
+	s->nimages++;
 	return 0;
 }
 
@@ -114,6 +130,7 @@ int symbolizer_frames(struct symbolizer *s, uint64_t pc, uint32_t depth,
 	struct gobin_frame buf[MAX_INLINE_FRAMES];
 	uint64_t key = pc << 1 | (depth > 0);
 	struct pc_entry *e;
+	uint32_t img;
 	int n;
 
 	if (pc == STACK_FOLDED_PC) {
@@ -127,7 +144,10 @@ int symbolizer_frames(struct symbolizer *s, uint64_t pc, uint32_t depth,
 		*frames = e->frames;
 		return e->nframes;
 	}
-	n = gobin_symbolize(s->bin, pc - s->bias - (depth > 0), buf, MAX_INLINE_FRAMES);
+	img = image_of(pc);
+	n = img >= s->nimages ? 0 :
+	    gobin_symbolize(s->bin[img], (pc & IMAGE_ADDR_MASK) - s->bias[img] - (depth > 0), buf,
+			    MAX_INLINE_FRAMES);
 	e->key = key;
 	if (n <= 0) {
 		e->frames = (struct gobin_frame *)&unknown_frame;
@@ -252,6 +272,15 @@ static int record_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs
 	return 0;
 }
 
+/* The run-time address, in the image of like (a PC of that image), of
+ * the link-time address vaddr. */
+static uint64_t image_pc(const struct symbolizer *s, uint64_t like, uint64_t vaddr)
+{
+	uint32_t img = image_of(like);
+
+	return img < s->nimages ? (vaddr + s->bias[img]) | (like & ~IMAGE_ADDR_MASK) : like;
+}
+
 int symbolizer_profile_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs,
 			     struct profile_stack *out)
 {
@@ -260,6 +289,13 @@ int symbolizer_profile_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t
 	size_t n = 0, first, end, skip, depth;
 	int ret;
 
+	/* The runtime's version that recorded it (what it hides, skips). */
+	for (uint32_t i = 0; i < npcs; i++)
+		if (pcs[i] > STACK_RECORD_PC) {
+			if (image_of(pcs[i]) < s->nimages)
+				s->go_minor = s->minor[image_of(pcs[i])];
+			break;
+		}
 	if (npcs && pcs[0] == STACK_RECORD_PC)
 		return record_stack(s, pcs + 1, npcs - 1, out);
 	len = symbolizer_stack_len(s, pcs, npcs);
@@ -329,7 +365,8 @@ int symbolizer_profile_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t
 		 * address there, so that readers find that frame at pc - 1. */
 		out->locs[nlocs++] = (struct profile_location){
 			.pc = s->stack_frame_inner[k] ? pcs[i]
-						      : s->stack_frames[k].pc + s->bias + 1,
+						      : image_pc(s, pcs[i],
+								 s->stack_frames[k].pc) + 1,
 			.frames = &s->stack_frames[k], .nframes = 1 };
 	}
 	out->locs = s->stack_locs;

@@ -12,7 +12,15 @@ struct symbolizer;
 
 #define UNKNOWN_FUNCTION "[unknown]"
 
+/* PCs of the first image of the target (image_of(pc) == 0): bin, loaded at
+ * load_bias. */
 int symbolizer_new(struct symbolizer **out, const struct gobin *bin, uint64_t load_bias);
+/* PCs of image number image (1, 2, ... in order: the target after each of
+ * its execs): bin, loaded at load_bias. bin must outlive s. Returns 0 or
+ * -EINVAL (out of order, or more than SYMBOLIZER_MAX_IMAGES). */
+#define SYMBOLIZER_MAX_IMAGES 8
+int symbolizer_add_image(struct symbolizer *s, uint32_t image, const struct gobin *bin,
+			 uint64_t load_bias);
 void symbolizer_free(struct symbolizer *s);
 
 /*

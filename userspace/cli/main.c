@@ -464,14 +464,28 @@ static int write_outputs(const struct report *r, int dir_fd)
 	return ret;
 }
 
+/* choose_layout's failure: the reason in why, NULL. */
+static const struct go_layout * __attribute__((format(printf, 3, 4)))
+no_layout(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	return NULL;
+}
+
 /*
  * The runtime's data layout: from the binary's own DWARF when it has some (its
  * truth, also for Go versions the built-in table lacks), else the table's row
  * for its Go version and the GOEXPERIMENTs it was built with (greenteagc
- * moves work.cycles). exe is read, shown is named in messages.
+ * moves work.cycles). exe is read, shown is named in messages. NULL when
+ * there is none, with why (bad input before the trace; after an exec, the
+ * reason the new image is not followed).
  */
 static const struct go_layout *choose_layout(const char *exe, const char *shown,
-					     const struct gobin *bin)
+					     const struct gobin *bin, char *why, size_t whylen)
 {
 	static struct go_layout from_dwarf;
 	int minor = gobin_go_minor(bin);
@@ -482,8 +496,9 @@ static const struct go_layout *choose_layout(const char *exe, const char *shown,
 	int ret;
 
 	if (minor < 119)
-		die_input("%s: unsupported Go version %s (gomemtrace needs go1.19 or later)",
-			  shown, gobin_go_version(bin) ? gobin_go_version(bin) : "unknown");
+		return no_layout(why, whylen, "%s: unsupported Go version %s (gomemtrace needs "
+				 "go1.19 or later)", shown,
+				 gobin_go_version(bin) ? gobin_go_version(bin) : "unknown");
 	ret = dwarf_layout_read(exe, minor, &from_dwarf, err, sizeof(err));
 	if (!ret) {
 		f = row ? dwarf_layout_diff(&from_dwarf, row) : NULL;
@@ -495,17 +510,18 @@ static const struct go_layout *choose_layout(const char *exe, const char *shown,
 		return &from_dwarf;
 	}
 	if (!row && experiments && go_layout_find(minor))
-		die_input("%s: built with GOEXPERIMENT=%s: no built-in go%d.%d layout for it "
-			  "and %s%s: the runtime's layout may differ from the default one",
-			  shown, experiments, minor / 100, minor % 100,
-			  ret == -ENODATA ? "no DWARF" : "DWARF unreadable: ",
-			  ret == -ENODATA ? "" : err);
+		return no_layout(why, whylen, "%s: built with GOEXPERIMENT=%s: no built-in "
+				 "go%d.%d layout for it and %s%s: the runtime's layout may differ "
+				 "from the default one", shown, experiments, minor / 100,
+				 minor % 100,
+				 ret == -ENODATA ? "no DWARF" : "DWARF unreadable: ",
+				 ret == -ENODATA ? "" : err);
 	if (!row && ret == -ENODATA)
-		die_input("%s: unsupported Go version go%d.%d (no DWARF and no built-in layout)",
-			  shown, minor / 100, minor % 100);
+		return no_layout(why, whylen, "%s: unsupported Go version go%d.%d (no DWARF and "
+				 "no built-in layout)", shown, minor / 100, minor % 100);
 	if (!row)
-		die_input("%s: unsupported Go version go%d.%d (no built-in layout; DWARF: %s)",
-			  shown, minor / 100, minor % 100, err);
+		return no_layout(why, whylen, "%s: unsupported Go version go%d.%d (no built-in "
+				 "layout; DWARF: %s)", shown, minor / 100, minor % 100, err);
 	if (ret != -ENODATA)
 		fprintf(stderr, "gomemtrace: warning: %s: cannot read the runtime layout from "
 			"DWARF (%s); using the built-in go%d.%d layout\n",
@@ -653,13 +669,33 @@ static void set_sources(struct report *r, bool exact, bool sampled, const struct
 }
 
 /*
+ * Adds to *t what the runtime counted from the trace's start (zero: a
+ * launched target, or an image after an exec) to its read *to.
+ */
+static void carry_truth(struct sampled_truth *t, const struct report *r, bool from_zero,
+			const struct runtime_state *to)
+{
+	static const struct runtime_state zero;
+	const struct runtime_state *from = from_zero ||
+		r->runtime.start_err == RUNTIME_STATE_LAUNCHED ? &zero : &r->runtime.start;
+
+	for (int c = 0; c < GO_NUM_SIZE_CLASSES; c++)
+		t->small_objects[c] += to->allocs.small_by_class[c] -
+				       from->allocs.small_by_class[c];
+	t->tiny_objects += to->allocs.tiny_alloc_count - from->allocs.tiny_alloc_count;
+	t->large_objects += to->allocs.large_alloc_count - from->allocs.large_alloc_count;
+	t->large_bytes += to->allocs.large_alloc_bytes - from->allocs.large_alloc_bytes;
+}
+
+/*
  * The default mode's samples scaled to what the runtime counted between the
  * trace's start (zero for a launched target) and the last read of its
  * counters: the stop, or else (the target exited) the last periodic read,
  * whose later samples are dropped and counted.
  */
 static int scale_samples(struct report *r, struct aggregate *agg,
-			 const struct runtime_state *last, const struct budget *b)
+			 const struct runtime_state *last, const struct budget *b,
+			 const struct sampled_truth *carried, bool from_zero)
 {
 	static const struct runtime_state zero;
 	const struct runtime_state *from = NULL, *to = NULL;
@@ -687,7 +723,7 @@ static int scale_samples(struct report *r, struct aggregate *agg,
 		if (last && last->have_memstats)
 			to = last;
 	}
-	if (r->runtime.start_err == RUNTIME_STATE_LAUNCHED)
+	if (from_zero || r->runtime.start_err == RUNTIME_STATE_LAUNCHED)
 		from = &zero;
 	else if (!r->runtime.start_err && r->runtime.start.have_memstats)
 		from = &r->runtime.start;
@@ -696,12 +732,8 @@ static int scale_samples(struct report *r, struct aggregate *agg,
 		r->sources.alloc_totals = "sampled probes";
 		return sampled_scale(agg, NULL, &s->result);
 	}
-	for (int c = 0; c < GO_NUM_SIZE_CLASSES; c++)
-		truth.small_objects[c] = to->allocs.small_by_class[c] -
-					 from->allocs.small_by_class[c];
-	truth.tiny_objects = to->allocs.tiny_alloc_count - from->allocs.tiny_alloc_count;
-	truth.large_objects = to->allocs.large_alloc_count - from->allocs.large_alloc_count;
-	truth.large_bytes = to->allocs.large_alloc_bytes - from->allocs.large_alloc_bytes;
+	truth = *carried;
+	carry_truth(&truth, r, from == &zero, to);
 	return sampled_scale(agg, &truth, &s->result);
 }
 
@@ -1009,6 +1041,140 @@ static uint64_t live_ui_tick(struct live_ui *ui, uint64_t now)
 	return next;
 }
 
+/* The file process pid runs, as /proc/PID/exe names it; malloc'ed, NULL
+ * when unreadable. */
+static char *exe_of(pid_t pid)
+{
+	char exe[64], path[PATH_MAX];
+	ssize_t n;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	n = readlink(exe, path, sizeof(path) - 1);
+	if (n <= 0)
+		return NULL;
+	path[n] = '\0';
+	return strdup(path);
+}
+
+/*
+ * The target's images before its last exec (report_exec): each keeps its
+ * probe set (stopped, for its counters), binary, layout and load bias until
+ * the outputs are written; the current image is main's mt, bin, layout.
+ */
+struct past_image {
+	struct memtrace *mt;
+	struct gobin *bin;
+	struct go_layout layout;
+	uint64_t bias;
+};
+
+static struct past_image past[REPORT_MAX_EXECS];
+static int npast;
+
+/*
+ * The target exec'd (memtrace_exec): its new image (the same file
+ * at another load bias, or another binary) planned and probed as the first
+ * was, then the old image's probe set drained into agg under its own image
+ * tag. The new set is attached for the new image's task: the old one's links
+ * name the task that was the process leader at their attach, gone when
+ * another thread exec'd (de_thread), and a new file is another inode.
+ * b: the default mode's budget, carried over. Returns true when the trace
+ * goes on in the new image; false with
+ * x->why_not set (recording ended at the exec; *mt is left to the normal
+ * stop, which drains it).
+ */
+static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
+			struct gobin **bin, const struct go_layout **layout,
+			struct probe_plan *plan, struct aggregate *agg, struct budget *b)
+{
+	/* Per image: its probe set keeps pointers to them. */
+	static struct memtrace_opts opts[REPORT_MAX_EXECS];
+	static struct probe_plan plans[REPORT_MAX_EXECS];
+	static char exes[REPORT_MAX_EXECS][64];
+	struct probe_plan *new_plan;
+	struct alloc_reader rd = { .agg = agg };
+	struct memtrace *nmt = NULL;
+	struct gobin *nbin = NULL;
+	const struct go_layout *nlayout;
+	struct go_layout old_layout = **layout;
+	char *exe, err[512];
+	uint64_t bias = 0;
+	int ret;
+
+	if (npast >= REPORT_MAX_EXECS) {
+		x->why_not = "too many execs (images) in one trace";
+		return false;
+	}
+	exe = exes[npast];
+	new_plan = &plans[npast];
+	snprintf(exe, sizeof(exes[0]), "/proc/%d/exe", (int)pid);
+	ret = gobin_open(exe, &nbin, err, sizeof(err));
+	if (ret) {
+		x->why_not = "the new image is not a Go binary gomemtrace reads";
+		goto fail;
+	}
+	/* choose_layout may keep its result in static storage: the old
+	 * image's copy is taken above. */
+	nlayout = choose_layout(exe, x->to ? x->to : exe, nbin, err, sizeof(err));
+	if (!nlayout) {
+		fprintf(stderr, "gomemtrace: after the exec: %s\n", err);
+		x->why_not = "no runtime layout for the new image";
+		goto fail;
+	}
+	/* The same kind of plan as the old image's (exact, or samples). */
+	ret = probe_plan_build_alloc(nbin, nlayout, plan->alloc, new_plan, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "gomemtrace: after the exec: %s\n", err);
+		x->why_not = "no probe plan for the new image";
+		goto fail;
+	}
+	opts[npast] = (struct memtrace_opts){ .binary = exe, .pid = pid,
+					      .max_stacks = env.stack_storage,
+					      .max_alloc_keys = env.stack_storage * 4 };
+	/* Events of the new set are consumed only after the old set's drain
+	 * below, under the new image's tag. */
+	ret = memtrace_start(&nmt, new_plan, nlayout, &opts[npast], events_handle, agg, err,
+			     sizeof(err));
+	if (ret) {
+		fprintf(stderr, "gomemtrace: after the exec: %s\n", err);
+		x->why_not = "the new image's probes could not be attached";
+		goto fail;
+	}
+	x->attach_ns = memtrace_begin(nmt);
+	if (b)
+		budget_switch(b, *mt, nmt, x->attach_ns);
+	if (!target_load_bias(pid, nbin, &bias))
+		x->to_bias = bias;
+
+	/* The old image: what its ring buffer and maps hold, under its tag. */
+	ret = memtrace_stop(*mt);
+	if (ret >= 0) {
+		rd.bin = *bin;
+		rd.load_bias = x->from_bias;
+		rd.type_ptrdata = old_layout.type_ptrdata;
+		ret = memtrace_alloc_counts(*mt, events_alloc_count, &rd);
+	}
+	if (ret < 0)
+		fprintf(stderr, "gomemtrace: draining the image before the exec: %s\n",
+			strerror(-ret));
+	x->objects_before = agg->alloc_objects;
+	past[npast++] = (struct past_image){ .mt = *mt, .bin = *bin, .layout = old_layout,
+					      .bias = x->from_bias };
+	agg->image_tag = (uint64_t)npast << IMAGE_SHIFT;
+	agg->go_minor = gobin_go_minor(nbin);
+	*mt = nmt;
+	*bin = nbin;
+	*layout = nlayout;
+	*plan = *new_plan;
+	x->followed = true;
+	return true;
+
+fail:
+	memtrace_close(nmt);
+	gobin_close(nbin);
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg,
@@ -1034,6 +1200,13 @@ int main(int argc, char **argv)
 	struct live_ui ui = {};
 	/* How the target ends (cli/target_watch.c). */
 	struct target_watch watch = { .child = -1, .pidfd = -1 };
+	bool stopped_at_exec = false;
+	/* Default mode across execs: the runtime's counts of the images
+	 * before (each from its start, or the trace's, to its last read), and
+	 * the samples dropped at an exec (after that read). */
+	struct sampled_truth carried = {};
+	bool past_from_zero = false;
+	uint64_t exec_discarded = 0;
 
 	aggregate_init(&agg, 0);
 	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP | ARGP_IN_ORDER, NULL, NULL))
@@ -1084,7 +1257,9 @@ int main(int argc, char **argv)
 	ret = gobin_open(exe, &bin, err, sizeof(err));
 	if (ret)
 		die_input("%s: %s", rep.exe, err);
-	layout = choose_layout(exe, rep.exe, bin);
+	layout = choose_layout(exe, rep.exe, bin, err, sizeof(err));
+	if (!layout)
+		die_input("%s", err);
 	exact = !strcmp(env.mode, "exact");
 	if (env.repair) {
 		/* Every point either mode may have used. */
@@ -1174,6 +1349,8 @@ int main(int argc, char **argv)
 	/* Several sizes per stack, as a rule. */
 	mopts.max_stacks = env.stack_storage;
 	mopts.max_alloc_keys = env.stack_storage * 4;
+	/* A launched child's exec of the program is where its trace starts. */
+	mopts.skip_execs = env.command ? 1 : 0;
 	ret = memtrace_start(&mt, &plan, layout, &mopts, events_handle, &agg, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "gomemtrace: %s\n", err);
@@ -1240,6 +1417,9 @@ int main(int argc, char **argv)
 		uint64_t tick_ns = sampled && !budget.paused ? BUDGET_TICK_ON_NS : BUDGET_TICK_NS;
 		uint64_t now_ns = clock_ns(CLOCK_MONOTONIC), due = UINT64_MAX;
 		int timeout_ms = exact ? 100 : (int)(tick_ns / 1000000);
+		char exec_name[256];
+		uint64_t exec_ts;
+		uint32_t exec_tid;
 
 		if (deadline_ns) {
 			if (now_ns >= deadline_ns)
@@ -1262,6 +1442,57 @@ int main(int argc, char **argv)
 			fprintf(stderr, "gomemtrace: reading events: %s\n", strerror(-ret));
 			goto cleanup;
 		}
+		/* Recording stopped at the exec, in the kernel: before anything
+		 * reads the target's memory with the old image's addresses. */
+		if (memtrace_exec(mt, &exec_ts, &exec_tid, exec_name, sizeof(exec_name))) {
+			struct report_exec *x = &rep.execs[rep.nexecs];
+
+			*x = (struct report_exec){ .ts = exec_ts, .tid = exec_tid };
+			x->from = rep.nexecs ? rep.execs[rep.nexecs - 1].to : rep.exe;
+			rep.nexecs++;
+			memtrace_load_bias(mt, &x->from_bias);
+			/* The file itself; else (gone already) the name exec
+			 * was given. */
+			x->to = exe_of(rep.pid);
+			if (!x->to)
+				x->to = strdup(exec_name);
+			if (!exact && (!sampled || rprof.check_rate))
+				x->why_not = "the default mode follows an exec only with sites "
+					     "from samples, not from the runtime's heap profile "
+					     "(--mode exact follows it)";
+			else if (!exact && (!have_last_state ||
+					    (rep.runtime.start_err && !past_from_zero &&
+					     rep.runtime.start_err != RUNTIME_STATE_LAUNCHED)))
+				x->why_not = "the runtime's counters were not read before the exec";
+			else if (follow_exec(x, rep.pid, &mt, &bin, &layout, &plan, &agg,
+					     exact ? NULL : &budget)) {
+				watch.followed_exec = true;
+				if (live_ui_on(&ui))
+					live_exec(&ui.src, bin, layout, mt);
+			}
+			if (x->followed && !exact) {
+				/* The old image's samples count up to its last read;
+				 * the new one's counters start at 0. */
+				exec_discarded += aggregate_discard_samples(&agg);
+				carry_truth(&carried, &rep, past_from_zero, &last_state);
+				past_from_zero = true;
+				have_last_state = false;
+			}
+			if (!x->followed) {
+				fprintf(stderr, "gomemtrace: pid %d exec'd %s: %s; recording "
+					"stopped at the exec: the report covers the trace "
+					"up to it\n", (int)rep.pid, x->to ? x->to : "?",
+					x->why_not);
+				stopped_at_exec = true;
+				break;
+			}
+			fprintf(stderr, "gomemtrace: pid %d exec'd %s (thread %u): following it, "
+				"%d probes attached\n", (int)rep.pid, x->to ? x->to : "?", exec_tid,
+				memtrace_attached(mt));
+			/* The start's code scan was of the old image. */
+			rep.code_before = NULL;
+			continue;
+		}
 		if (!exact && clock_ns(CLOCK_MONOTONIC) - last_tick_ns >= tick_ns) {
 			last_tick_ns = clock_ns(CLOCK_MONOTONIC);
 			budget_tick(&budget, mt, last_tick_ns);
@@ -1279,9 +1510,11 @@ int main(int argc, char **argv)
 			last_read_ns = clock_ns(CLOCK_MONOTONIC);
 			/* Samples count once the runtime's counters were read
 			 * after them: what a target that exits leaves. */
+			/* A read an exec came before the end of is of the
+			 * new image (or of nothing): not this image's. */
 			if (memtrace_consume(mt) >= 0 &&
 			    !runtime_state_snapshot(rep.pid, bin, layout, &now) &&
-			    now.have_memstats) {
+			    now.have_memstats && !memtrace_exec(mt, &exec_ts, &exec_tid, NULL, 0)) {
 				last_state = now;
 				have_last_state = true;
 				target_watch_note(&watch, &now, last_read_ns);
@@ -1293,6 +1526,9 @@ int main(int argc, char **argv)
 			break;
 		target_watch_tick(&watch, bin, layout, clock_ns(CLOCK_MONOTONIC));
 		if (target_watch_gone(&watch)) {
+			/* An exec: the check above decides, on the next turn. */
+			if (memtrace_exec(mt, &exec_ts, &exec_tid, NULL, 0))
+				continue;
 			child.pid = -1;
 			break;
 		}
@@ -1308,8 +1544,10 @@ int main(int argc, char **argv)
 		budget_finish(&budget, mt, stop_ns);
 	/* The runtime's state where recording ended, before detaching (fails
 	 * once the target exited). */
-	rep.runtime.stop_err = runtime_state_snapshot(rep.pid, bin, layout, &rep.runtime.stop);
-	if (rprof.on)
+	/* After an exec not followed, the target's memory is another image's. */
+	rep.runtime.stop_err = stopped_at_exec ? -ESRCH :
+			       runtime_state_snapshot(rep.pid, bin, layout, &rep.runtime.stop);
+	if (rprof.on && !stopped_at_exec)
 		profile_read(&rprof, rep.pid, bin, layout, stop_ns);
 	target_watch_finish(&watch, stop_ns, &rep.end);
 	if (env.verbose) {
@@ -1332,6 +1570,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gomemtrace: detaching or draining events: %s\n", strerror(-ret));
 		goto cleanup;
 	}
+
 	if (env.verbose)
 		fprintf(stderr, "Detached in %.1f ms\n", memtrace_detach_ns(mt) / 1e6);
 	set_sources(&rep, exact, sampled, &budget);
@@ -1346,7 +1585,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (sampled) {
-		ret = scale_samples(&rep, &agg, have_last_state ? &last_state : NULL, &budget);
+		ret = scale_samples(&rep, &agg, have_last_state ? &last_state : NULL, &budget,
+				    &carried, past_from_zero);
+		rep.sampling.discarded_hits += exec_discarded;
 		if (ret) {
 			fprintf(stderr, "gomemtrace: %s\n", strerror(-ret));
 			goto cleanup;
@@ -1356,6 +1597,9 @@ int main(int argc, char **argv)
 		rep.code_after = &code_after;
 		print_breakpoints(&plan, &code_after, "warning: after the detach");
 	}
+	/* An exec not followed ended recording: everything came before it. */
+	if (stopped_at_exec)
+		rep.execs[rep.nexecs - 1].objects_before = agg.alloc_objects;
 	rep.duration_ns = stop_ns - start_ns;
 	rep.plan = &plan;
 	rep.start_ns = start_ns;
@@ -1366,15 +1610,33 @@ int main(int argc, char **argv)
 	rep.lost_events = memtrace_lost_events(mt) + agg.bad_events + agg.memory_failures;
 	rep.lost_stacks = memtrace_lost_stacks(mt);
 	collect_cost(mt, &plan, &rep.cost);
+	for (int i = 0; i < npast; i++) {
+		uint64_t c[COUNTER_MAX];
+
+		/* The images before an exec: their probes' counts too. */
+		if (!memtrace_counters(past[i].mt, c))
+			for (int k = 0; k < COUNTER_MAX; k++)
+				rep.cost.counters[k] += c[k];
+		rep.lost_events += memtrace_lost_events(past[i].mt);
+		rep.lost_stacks += memtrace_lost_stacks(past[i].mt);
+	}
 	/* Allocations counted without their stack (a preempted run held the
 	 * CPU's scratch space): their objects count, their site is unknown. */
 	rep.lost_stacks += rep.cost.counters[COUNTER_UNWALKED];
 	memtrace_load_bias(mt, &rep.load_bias);
-	ret = symbolizer_new(&rep.sym, bin, rep.load_bias);
-	if (!ret) {
-		struct gotype_layout tl = { .tflag = layout->type_tflag, .str = layout->type_str };
+	/* Each image's stacks and types against its own binary and bias. */
+	ret = 0;
+	for (int i = 0; i <= npast && !ret; i++) {
+		const struct gobin *b = i < npast ? past[i].bin : bin;
+		const struct go_layout *l = i < npast ? &past[i].layout : layout;
+		uint64_t bias = i < npast ? past[i].bias : rep.load_bias;
+		struct gotype_layout tl = { .tflag = l->type_tflag, .str = l->type_str };
 
-		ret = type_namer_new(&rep.types, bin, rep.load_bias, &tl);
+		ret = i ? symbolizer_add_image(rep.sym, i, b, bias) :
+			  symbolizer_new(&rep.sym, b, bias);
+		if (!ret)
+			ret = i ? type_namer_add_image(rep.types, i, b, bias, &tl) :
+				  type_namer_new(&rep.types, b, bias, &tl);
 	}
 	/* Samples do not see the type (a refill is not an allocation call). */
 	if (!ret && !sampled && !rprof.on)
@@ -1412,6 +1674,12 @@ cleanup:
 		launch_abort(&child);
 	target_watch_close(&watch);
 	memtrace_close(mt);
+	for (int i = 0; i < npast; i++) {
+		memtrace_close(past[i].mt);
+		gobin_close(past[i].bin);
+	}
+	for (int i = 0; i < rep.nexecs; i++)
+		free((char *)rep.execs[i].to);
 	site_list_free(&rep.alloc_sites);
 	site_list_free(&rep.growth_sites);
 	site_list_free(&rep.inuse_sites);

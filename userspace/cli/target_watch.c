@@ -65,9 +65,10 @@ bool target_watch_gone(struct target_watch *w)
 		/* No pidfd (Linux < 5.3): gone once reaped by its parent. */
 		w->gone = kill(w->pid, 0) && errno == ESRCH;
 	}
-	if (!w->gone && w->ew) {
+	if (!w->gone && w->ew && !w->followed_exec) {
+		/* Not latched: the trace may still follow this exec. */
 		exitwatch_read(w->ew, &rec);
-		w->gone = rec.exec.state == RECORD_DONE;
+		return rec.exec.state == RECORD_DONE;
 	}
 	return w->gone;
 }
@@ -103,6 +104,8 @@ void target_watch_finish(struct target_watch *w, uint64_t stop_ns, struct report
 	target_watch_gone(w);
 	if (w->ew)
 		exitwatch_read(w->ew, &rec);
+	if (w->ew && w->followed_exec)
+		rec.exec.state = RECORD_EMPTY;
 	target_end_decide(&out->target, w->have_status, w->status, w->status_ts,
 			  w->ew ? &rec : NULL, stop_ns, (uint64_t)sysconf(_SC_PAGESIZE));
 	out->target.oom_watched = w->ew && rec.oom_watched;

@@ -34,13 +34,17 @@ struct target_watch {
 	bool have_last;
 	uint64_t last_ts;	/* CLOCK_MONOTONIC ns of the last good read */
 	struct runtime_state last;
+	/* The trace followed the target across an exec (cli/main.c): the
+	 * exitwatch's exec record (its first exec only) is not an end. */
+	bool followed_exec;
 };
 
 /* Starts watching process pid (launched: our held child, not yet exec'd).
  * Never fails: what cannot be watched is said on stderr and in the report. */
 void target_watch_start(struct target_watch *w, pid_t pid, bool launched);
 /* True once the target is gone: exited (a launched child is reaped here,
- * its wait status kept) or exec'd into another program. */
+ * its wait status kept) or exec'd, unless the trace follows the exec
+ * (followed_exec; an exec is not latched until then). */
 bool target_watch_gone(struct target_watch *w);
 /* Reads the runtime's state if a second passed since the last read; keeps
  * the last good one. now: CLOCK_MONOTONIC ns. */

@@ -92,6 +92,29 @@ struct report_end {
 	struct runtime_state last;
 };
 
+/*
+ * An exec of the target during the trace (same pid, a new image: maybe the
+ * same file at another load bias, maybe another binary). Recording of the
+ * image before it stopped at the exec itself (in the kernel); followed: the
+ * new image was planned and probed again, its allocations counted from
+ * then on (exact mode), its stacks and types named from its own binary.
+ */
+struct report_exec {
+	uint64_t ts;		/* CLOCK_MONOTONIC ns of the exec */
+	uint32_t tid;		/* the thread that called exec (pid: main thread) */
+	const char *from, *to;	/* the image's file before and after (to: NULL
+				 * when unreadable) */
+	uint64_t from_bias, to_bias;	/* load biases (0: not PIE) */
+	uint64_t objects_before;	/* allocations counted before the exec */
+	bool followed;
+	const char *why_not;	/* when not followed: why; recording ended there */
+	/* CLOCK_MONOTONIC ns the new image's probes were on: its allocations
+	 * between the exec and then (its runtime's start) are not seen. */
+	uint64_t attach_ns;
+};
+
+#define REPORT_MAX_EXECS 7	/* images: SYMBOLIZER_MAX_IMAGES */
+
 struct report {
 	pid_t pid;
 	const char *exe;
@@ -136,6 +159,8 @@ struct report {
 	 * detach; NULL when not read (launch mode, target gone). */
 	const struct code_scan *code_before, *code_after;
 	struct report_end end;
+	struct report_exec execs[REPORT_MAX_EXECS + 1];
+	int nexecs;
 };
 
 /*

@@ -343,7 +343,8 @@ static void write_runtime(FILE *f, const struct report *r)
 	const struct report_runtime *rt = &r->runtime;
 	const struct runtime_state *a = &rt->start, *b = &rt->stop;
 	bool from_zero = rt->start_err == RUNTIME_STATE_LAUNCHED;
-	bool delta = !rt->stop_err && b->have_memstats &&
+	/* Not across an exec: start and stop are two images' counters. */
+	bool delta = !rt->stop_err && b->have_memstats && !r->nexecs &&
 		     (from_zero || (!rt->start_err && a->have_memstats));
 	bool bytes = delta && b->allocs.have_bytes && (from_zero || a->allocs.have_bytes);
 
@@ -373,6 +374,37 @@ static void write_runtime(FILE *f, const struct report *r)
  * runtime's state at the last read before (the read at the stop fails once
  * it is gone).
  */
+/* "execs": the target's execs during the trace (report_exec). */
+static void write_execs(FILE *f, const struct report *r)
+{
+	fputs("  \"execs\": [", f);
+	for (int i = 0; i < r->nexecs; i++) {
+		const struct report_exec *x = &r->execs[i];
+
+		fprintf(f, "%s\n    {\"t_ns\": ", i ? "," : "");
+		json_time(f, x->ts, r->start_ns);
+		fprintf(f, ", \"tid\": %u, \"from\": ", x->tid);
+		report_json_string(f, x->from);
+		fputs(", \"to\": ", f);
+		if (x->to)
+			report_json_string(f, x->to);
+		else
+			fputs("null", f);
+		fprintf(f, ", \"from_load_bias\": %llu, \"to_load_bias\": %llu, "
+			"\"objects_before\": %llu, \"followed\": %s, \"why_not\": ",
+			(unsigned long long)x->from_bias, (unsigned long long)x->to_bias,
+			(unsigned long long)x->objects_before, x->followed ? "true" : "false");
+		if (x->why_not)
+			report_json_string(f, x->why_not);
+		else
+			fputs("null", f);
+		fputs(", \"attach_t_ns\": ", f);
+		json_time(f, x->followed ? x->attach_ns : 0, r->start_ns);
+		fputc('}', f);
+	}
+	fputs(r->nexecs ? "\n  ],\n" : "],\n", f);
+}
+
 static void write_end(FILE *f, const struct report *r)
 {
 	const struct report_end *end = &r->end;
@@ -558,6 +590,7 @@ int report_write_json(const struct report *r, int fd)
 		(unsigned long long)r->cost.tracer_peak_rss_bytes);
 	write_runtime(f, r);
 	write_end(f, r);
+	write_execs(f, r);
 	fprintf(f, "  \"lost_events\": %llu,\n  \"lost_stacks\": %llu,\n",
 		(unsigned long long)r->lost_events, (unsigned long long)r->lost_stacks);
 	write_leftovers(f, r);

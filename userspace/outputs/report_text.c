@@ -129,6 +129,15 @@ void report_print_text(const struct report *r, FILE *out, int top)
 	fprintf(out, "gomemtrace: pid %d %s (%s), %s mode, %.3f s\n", (int)r->pid, r->exe,
 		r->go_version ? r->go_version : "unknown Go", r->mode, r->duration_ns / 1e9);
 	print_end(r, out);
+	for (int i = 0; i < r->nexecs; i++) {
+		const struct report_exec *x = &r->execs[i];
+
+		fprintf(out, "Exec at %.3f s (thread %u): %s -> %s: %s%s; %llu objects counted "
+			"before it\n", (double)(int64_t)(x->ts - r->start_ns) / 1e9, x->tid,
+			x->from, x->to ? x->to : "?", x->followed ? "followed" :
+			"recording stopped at the exec: ", x->followed ? "" : x->why_not,
+			(unsigned long long)x->objects_before);
+	}
 	human_bytes(b, sizeof(b), agg->alloc_bytes);
 	fprintf(out, "\nHeap allocations: %llu objects, %s (%s)\n",
 		(unsigned long long)agg->alloc_objects, b,

@@ -194,8 +194,8 @@ static void measure(struct budget *b, struct memtrace *mt)
 
 	if (cpu > 0 && (uint64_t)cpu >= b->start_target_ns)
 		b->target_ns = (uint64_t)cpu - b->start_target_ns;
-	b->hits = total_hits(mt);
-	b->bpf_ns = bpf >= b->start_bpf_ns ? bpf - b->start_bpf_ns : 0;
+	b->hits = b->past_hits + total_hits(mt);
+	b->bpf_ns = b->past_bpf_ns + (bpf >= b->start_bpf_ns ? bpf - b->start_bpf_ns : 0);
 	b->cost_ns = b->hits * b->trap_ns + b->bpf_ns;
 }
 
@@ -236,6 +236,21 @@ void budget_tick(struct budget *b, struct memtrace *mt, uint64_t now_ns)
 		}
 		b->paused = false;
 		b->paused_ns += now_ns - b->paused_at;
+		if (b->pauses <= BUDGET_MAX_SPANS)
+			b->spans[b->pauses - 1].end = now_ns;
+	}
+}
+
+void budget_switch(struct budget *b, struct memtrace *from, struct memtrace *to,
+		   uint64_t now_ns)
+{
+	measure(b, from);
+	b->past_hits = b->hits;
+	b->past_bpf_ns = b->bpf_ns;
+	b->start_bpf_ns = total_bpf_ns(to);
+	if (b->paused) {
+		b->paused_ns += now_ns - b->paused_at;
+		b->paused = false;
 		if (b->pauses <= BUDGET_MAX_SPANS)
 			b->spans[b->pauses - 1].end = now_ns;
 	}

@@ -30,6 +30,7 @@ struct budget {
 	uint64_t hits;			/* probe hits since the start */
 	uint64_t bpf_ns;		/* BPF program time since the start */
 	uint64_t start_bpf_ns;
+	uint64_t past_hits, past_bpf_ns;	/* of probe sets before an exec */
 	uint64_t cost_ns;		/* hits x trap_ns + bpf_ns */
 	bool paused;
 	uint64_t paused_at;		/* CLOCK_MONOTONIC ns */
@@ -60,6 +61,11 @@ int budget_start(struct budget *b, struct memtrace *mt, pid_t pid, double fracti
 
 /* Called every ~100 ms: measures, and detaches or re-attaches b->roles. */
 void budget_tick(struct budget *b, struct memtrace *mt, uint64_t now_ns);
+
+/* The target exec'd: from now on the probe set is to (attached, none of its
+ * roles paused); from's figures carry over, and a pause ends. */
+void budget_switch(struct budget *b, struct memtrace *from, struct memtrace *to,
+		   uint64_t now_ns);
 
 /* Final figures (closes the statistics). */
 void budget_finish(struct budget *b, struct memtrace *mt, uint64_t now_ns);

@@ -74,6 +74,7 @@ struct memtrace {
 	bool multi;
 	uint64_t detach_ns;
 	struct ring_buffer *rb;
+	struct bpf_link *exec_link;	/* the target's exec (sched_process_exec) */
 };
 
 /* What the helper process is asked to do: only system calls on data
@@ -315,6 +316,7 @@ static void configure(struct memtrace_bpf *skel, const struct probe_plan *plan,
 		      const struct go_layout *layout, const struct memtrace_opts *opts)
 {
 	skel->rodata->targ_tgid = opts->pid;
+	skel->rodata->targ_skip_execs = opts->skip_execs;
 	skel->rodata->go_type_ptrdata_off = layout->type_ptrdata;
 	skel->rodata->go_g_stack_lo_off = layout->g_stack_lo;
 	skel->rodata->go_g_stack_hi_off = layout->g_stack_hi;
@@ -448,6 +450,13 @@ int memtrace_start(struct memtrace **out, const struct probe_plan *plan,
 				 p ? (unsigned long long)p->file_offset : 0ULL, strerror(-ret));
 			goto cleanup;
 		}
+	}
+	/* Before recording starts: no exec of the target is missed. */
+	mt->exec_link = bpf_program__attach(mt->skel->progs.target_exec);
+	if (!mt->exec_link) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot attach to sched_process_exec: %s", strerror(-ret));
+		goto cleanup;
 	}
 	mt->rb = ring_buffer__new(bpf_map__fd(mt->skel->maps.events), fn, ctx, NULL);
 	if (!mt->rb) {
@@ -653,6 +662,22 @@ uint64_t memtrace_lost_stacks(const struct memtrace *mt)
 	return mt->skel->bss->lost_stacks;
 }
 
+bool memtrace_exec(const struct memtrace *mt, uint64_t *ts, uint32_t *tid,
+		   char *filename, size_t len)
+{
+	const char *name = mt->skel->bss->exec_filename;
+	size_t max = sizeof(mt->skel->bss->exec_filename);
+	uint64_t when = __atomic_load_n(&mt->skel->bss->exec_ts, __ATOMIC_ACQUIRE);
+
+	if (!when)
+		return false;
+	*ts = when;
+	*tid = mt->skel->bss->exec_old_tid;
+	if (filename && len)
+		snprintf(filename, len, "%.*s", (int)strnlen(name, max), name);
+	return true;
+}
+
 bool memtrace_load_bias(const struct memtrace *mt, uint64_t *bias)
 {
 	if (!mt->skel->bss->load_bias_known)
@@ -682,6 +707,7 @@ void memtrace_close(struct memtrace *mt)
 		return;
 	ring_buffer__free(mt->rb);
 	detach(mt);
+	bpf_link__destroy(mt->exec_link);
 	memtrace_bpf__destroy(mt->skel);
 	free(mt->job);
 	free(mt);

@@ -19,6 +19,8 @@ struct memtrace_opts {
 	pid_t pid;		/* only this process */
 	uint32_t max_stacks;	/* distinct allocation stacks kept in BPF (0: default) */
 	uint32_t max_alloc_keys; /* distinct (stack, size) counts kept in BPF (0: default) */
+	uint32_t skip_execs;	/* execs of pid that are not the end of its image
+				 * (1: a launched child's exec of the program) */
 };
 
 #define MEMTRACE_DEFAULT_MAX_STACKS 16384
@@ -74,6 +76,13 @@ int memtrace_counters(const struct memtrace *mt, uint64_t out[COUNTER_MAX]);
 uint64_t memtrace_detach_ns(const struct memtrace *mt);
 uint64_t memtrace_lost_events(const struct memtrace *mt);
 uint64_t memtrace_lost_stacks(const struct memtrace *mt);
+/* The target's exec that ended this probe set's image (memtrace.bpf.c,
+ * target_exec): recording stopped at it, in the kernel. *ts: CLOCK_MONOTONIC
+ * ns; *tid: the thread that called exec (the pid: its main thread);
+ * filename (NULL: not wanted): the file name exec was given, cut to len.
+ * False while none came. */
+bool memtrace_exec(const struct memtrace *mt, uint64_t *ts, uint32_t *tid,
+		   char *filename, size_t len);
 /* Load bias seen by the probes; false until a probe fired. */
 bool memtrace_load_bias(const struct memtrace *mt, uint64_t *bias);
 /* Runs and time spent in the program of a probe role, as the kernel counts

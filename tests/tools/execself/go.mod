@@ -1,0 +1,3 @@
+module example.com/execself
+
+go 1.19

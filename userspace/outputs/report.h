@@ -3,7 +3,8 @@
  * A finished trace, ready for the outputs: the target, the aggregate, its
  * sites, and the loss counters. Each output format is one file:
  * report_text.c (stdout), report_json.c (report.json), report_pprof.c
- * (heap.pb.gz, stack.pb.gz), report_folded.c (heap.folded, stack.folded).
+ * (heap.pb.gz, stack.pb.gz), report_folded.c (heap.folded, stack.folded),
+ * report_timeline.c (timeline.json).
  */
 #ifndef GOMEMTRACE_REPORT_H
 #define GOMEMTRACE_REPORT_H
@@ -103,6 +104,11 @@ struct report {
 	/* The target's code at the probe points before the attach and after the
 	 * detach; NULL when not read (launch mode, target gone). */
 	const struct code_scan *code_before, *code_after;
+	/* The timeline's: where large allocations came from ("exact probes",
+	 * "large allocation samples", NULL: none), and how often the runtime's
+	 * heap was read besides each GC cycle's end. */
+	const char *large_alloc_source;
+	unsigned int heap_read_period_ms;
 };
 
 /*
@@ -124,6 +130,7 @@ int report_write_pprof(const struct report *r, int fd);		/* heap.pb.gz */
 int report_write_stack_pprof(const struct report *r, int fd);	/* stack.pb.gz */
 int report_write_heap_folded(const struct report *r, int fd);	/* heap.folded */
 int report_write_stack_folded(const struct report *r, int fd);	/* stack.folded */
+int report_write_timeline(const struct report *r, int fd);	/* timeline.json */
 
 /* A JSON string of any bytes: escaped, ill-formed UTF-8 as U+FFFD. */
 void report_json_string(FILE *f, const char *s);

@@ -19,6 +19,9 @@ struct memtrace_opts {
 	pid_t pid;		/* only this process */
 	uint32_t max_stacks;	/* distinct allocation stacks kept in BPF (0: default) */
 	uint32_t max_alloc_keys; /* distinct (stack, size) counts kept in BPF (0: default) */
+	uint64_t large_alloc_bytes; /* exact mode: allocations of at least this
+				     * many bytes are also sent one by one
+				     * (EVENT_LARGE_ALLOC); 0: none */
 };
 
 #define MEMTRACE_DEFAULT_MAX_STACKS 16384
@@ -56,6 +59,10 @@ uint64_t memtrace_end(struct memtrace *mt);
 /* Waits up to timeout_ms for records; returns how many were consumed or a
  * negative errno (-EINTR when a signal arrived). */
 int memtrace_poll(struct memtrace *mt, int timeout_ms);
+/* Consumes the records there are now, without waiting: the probes wake
+ * the poll only once a batch has piled up. Returns how many or a negative
+ * errno. */
+int memtrace_consume(struct memtrace *mt);
 /* Recording off, detaches every probe (out of reach of a SIGKILL aimed at
  * the tracer), then consumes what is left in the ring buffer. */
 int memtrace_stop(struct memtrace *mt);

@@ -142,6 +142,8 @@ struct aggregate {
 	struct large_alloc *large_allocs;
 	size_t large_allocs_len, large_allocs_cap;
 	uint64_t large_allocs_dropped;
+	uint64_t large_samples;		/* default mode: large allocation samples
+					 * seen, of any size */
 	struct stack_table large_stacks;
 	/* Reads of the runtime's heap, the first HEAP_SAMPLES_MAX kept. */
 	struct heap_sample *heap_samples;

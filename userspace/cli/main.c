@@ -116,7 +116,7 @@ static const struct argp_option opts[] = {
 	  "large allocations in time; Chrome trace event format, for Perfetto) "
 	  "into DIR (created if missing)", 0 },
 	{ "large-alloc", OPT_LARGE_ALLOC, "BYTES", 0,
-	  "timeline.json: each allocation of at least BYTES (default 1048576) as "
+	  "With -o, timeline.json: each allocation of at least BYTES (default 1048576) as "
 	  "an event with its size, type and stack; exact mode sees every size, the "
 	  "default mode those over 32 KiB while its samples are on", 0 },
 	{ "mode", 'm', "MODE", 0,

@@ -148,8 +148,8 @@ static void put_gc(FILE *f, const struct report *r, const struct gc_cycle *c)
 	uint64_t end = c->end_ns ? c->end_ns : stop;
 	const struct heap_sample *before = NULL, *goal = NULL, *after = NULL;
 
-	if (end < start)
-		end = start;
+	if (end <= start)
+		end = start + 1;	/* the format's slices last */
 	if (c->cycle) {
 		before = c->start_ns ? read_before(agg, c->start_ns, c->cycle) : NULL;
 		goal = read_before(agg, end, c->cycle);
@@ -250,6 +250,33 @@ static void put_counters(FILE *f, const struct report *r)
 	}
 }
 
+/*
+ * The default mode sees large allocations only while its samples are on:
+ * how many the runtime made (> 32 KiB, any size; its own counters, start to
+ * stop, from zero for a launched target) beside the samples seen, when both
+ * reads were made.
+ */
+static void put_large_missed(FILE *f, const struct report *r)
+{
+	const struct report_runtime *rt = &r->runtime;
+	uint64_t from = 0, to;
+
+	if (!r->sampling.present)
+		return;
+	if (rt->stop_err || !rt->stop.have_memstats ||
+	    (rt->start_err != RUNTIME_STATE_LAUNCHED &&
+	     (rt->start_err || !rt->start.have_memstats))) {
+		fputs(", \"runtime_large_allocs\": null", f);
+		return;
+	}
+	if (rt->start_err != RUNTIME_STATE_LAUNCHED)
+		from = rt->start.allocs.large_alloc_count;
+	to = rt->stop.allocs.large_alloc_count;
+	fprintf(f, ", \"runtime_large_allocs\": %llu, \"samples_seen\": %llu",
+		(unsigned long long)(to > from ? to - from : 0),
+		(unsigned long long)r->agg->large_samples);
+}
+
 static void put_other_data(FILE *f, const struct report *r, size_t growths)
 {
 	const struct aggregate *agg = r->agg;
@@ -264,12 +291,16 @@ static void put_other_data(FILE *f, const struct report *r, size_t growths)
 	report_json_string(f, r->go_version);
 	fputs(", \"mode\": ", f);
 	report_json_string(f, r->mode);
-	fprintf(f, ",\n    \"gc_cycles\": %zu,\n", agg->gc_len);
+	fprintf(f, ",\n    \"gc_cycles\": %zu, \"stack_growth_source\": ", agg->gc_len);
+	report_json_string(f, r->sources.stack_growth ? r->sources.stack_growth : "none");
+	fputs(",\n", f);
 	fprintf(f, "    \"large_allocs\": {\"min_bytes\": %llu, \"source\": ",
 		(unsigned long long)agg->large_alloc_bytes);
 	report_json_string(f, r->large_alloc_source ? r->large_alloc_source : "none");
-	fprintf(f, ", \"events\": %zu, \"dropped\": %llu},\n", agg->large_allocs_len,
+	fprintf(f, ", \"events\": %zu, \"dropped\": %llu", agg->large_allocs_len,
 		(unsigned long long)agg->large_allocs_dropped);
+	put_large_missed(f, r);
+	fputs("},\n", f);
 	fprintf(f, "    \"stack_growths\": {\"events\": %zu, \"dropped\": %llu},\n", growths,
 		(unsigned long long)(agg->growth_events > growths ? agg->growth_events - growths
 								  : 0));

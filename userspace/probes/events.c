@@ -36,6 +36,8 @@ int events_handle(void *ctx, void *data, size_t len)
 				      (const uint64_t *)e->stack.frames, e->stack.nframes, e->objects);
 		/* The default mode's large allocation samples are each one
 		 * allocation: the timeline's, without their type. */
+		if (e->key.probe == ALLOC_PROBE_ALLOC_LARGE)
+			agg->large_samples++;
 		if (!ret && e->key.probe == ALLOC_PROBE_ALLOC_LARGE)
 			ret = aggregate_large_alloc(agg, hdr->ts, e->key.size, 0, false, 0, 0,
 						    (const uint64_t *)e->stack.frames,

@@ -168,8 +168,8 @@ static void put_gc(FILE *f, const struct report *r, const struct gc_cycle *c)
 	report_json_string(f, gc_trigger_name(c->trigger));
 	fprintf(f, ", \"started_in_trace\": %s, \"ended_in_trace\": %s",
 		c->start_ns ? "true" : "false", c->end_ns ? "true" : "false");
-	/* heapLive read before the start: a lower bound of the heap at the
-	 * start (the target allocated on until then), with how long before. */
+	/* heapLive read before the start (the target allocated on until
+	 * then), with how long before. */
 	if (before && before->have_live)
 		fprintf(f, ", \"heap_live_before_bytes\": %llu, \"heap_live_before_read_us\": "
 			"%llu", (unsigned long long)before->heap_live,

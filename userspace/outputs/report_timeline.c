@@ -29,6 +29,10 @@
  * init and kernel threads, never a Go target's. */
 enum { TRACK_GC = 1, TRACK_GROWTH = 2, TRACK_LARGE = 3 };
 
+/* Frames shown per instant's stack, the innermost (a deep recursion's
+ * growths would otherwise fill the file); the rest as "... N more". */
+#define TIMELINE_MAX_FRAMES 32
+
 /* Stack growth instants written at most (the aggregate's log holds more):
  * the first ones, the rest counted in otherData. */
 #define TIMELINE_MAX_GROWTHS 10000
@@ -47,7 +51,7 @@ static void put_us(FILE *f, const char *key, uint64_t ns, uint64_t start)
 static void put_stack(FILE *f, struct symbolizer *sym, const struct stack_count *e, bool alloc)
 {
 	struct profile_stack st;
-	bool first = true;
+	uint32_t shown = 0, more = 0;
 	char buf[1024];
 
 	fputs("\"stack\": [", f);
@@ -61,13 +65,19 @@ static void put_stack(FILE *f, struct symbolizer *sym, const struct stack_count 
 		for (uint32_t j = 0; j < loc->nframes; j++) {
 			const struct gobin_frame *fr = &loc->frames[j];
 
+			if (shown == TIMELINE_MAX_FRAMES) {
+				more++;
+				continue;
+			}
 			snprintf(buf, sizeof(buf), "%s (%s:%u)", fr->function ? fr->function : "?",
 				 fr->file ? fr->file : "?", fr->line);
-			fputs(first ? "" : ", ", f);
+			fputs(shown ? ", " : "", f);
 			report_json_string(f, buf);
-			first = false;
+			shown++;
 		}
 	}
+	if (more)
+		fprintf(f, ", \"... %u more\"", more);
 	fputs("]", f);
 }
 
@@ -316,13 +326,11 @@ int report_write_timeline(const struct report *r, int fd)
 	const struct aggregate *agg = r->agg;
 	size_t growths = agg->growth_log_len < TIMELINE_MAX_GROWTHS ? agg->growth_log_len
 								    : TIMELINE_MAX_GROWTHS;
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	int ret;
+	struct output_stream s;
+	FILE *f = output_stream_open(&s, fd);
 
 	if (!f)
-		return -ENOMEM;
+		return -errno;
 	fputs("{\n  \"displayTimeUnit\": \"ms\",\n  \"traceEvents\": [", f);
 	put_metadata(f, r);
 	for (size_t i = 0; i < agg->gc_len; i++)
@@ -335,9 +343,5 @@ int report_write_timeline(const struct report *r, int fd)
 	fputs("\n  ],\n", f);
 	put_other_data(f, r, growths);
 	fputs("}\n", f);
-	ret = fclose(f) ? -ENOMEM : 0;
-	if (!ret)
-		ret = output_write_all(fd, out, len);
-	free(out);
-	return ret;
+	return output_stream_close(&s, f);
 }

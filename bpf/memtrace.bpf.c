@@ -32,6 +32,9 @@ const volatile __u64 go_mcache_alloc_off = 0;
 const volatile __u32 go_num_span_classes = 0;	/* 0: refill not probed */
 const volatile __u64 go_mspan_alloc_count_off = 0;
 const volatile __u64 go_mspan_alloc_count_before_cache_off = 0;
+/* Allocations of at least this many bytes (requested) are also sent one by
+ * one, for the timeline (--large-alloc); ~0: none. */
+const volatile __u64 large_alloc_bytes = ~0ULL;
 /* Link-time extent of the binary's file image (gobin_image_extent). */
 const volatile __u64 image_lo = 0, image_hi = 0;
 
@@ -441,6 +444,36 @@ static __always_inline void count_alloc(const struct alloc_key *key, struct allo
 }
 
 /*
+ * One allocation of at least large_alloc_bytes, with its frames (st; NULL:
+ * not walked), for the timeline. Rare by design: a record of fixed size.
+ * R14 holds the allocating goroutine's g (register ABI).
+ */
+static __always_inline void emit_large(struct pt_regs *ctx, const struct alloc_key *key,
+				       const struct user_stack *st)
+{
+	struct large_alloc_event *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	__u64 g = ctx->r14;
+
+	if (!r) {
+		__sync_fetch_and_add(&lost_events, 1);
+		return;
+	}
+	fill_header(&r->hdr, EVENT_LARGE_ALLOC);
+	r->size = key->size;
+	r->typ = key->typ;
+	r->stack_id = key->stack_id;
+	r->goid = go_g_goid_off && g ? read_user_u64(g + go_g_goid_off) : 0;
+	r->tid = (__u32)bpf_get_current_pid_tgid();
+	r->nframes = 0;
+	if (st) {
+		r->nframes = st->nframes & (MAX_STACK_DEPTH - 1);
+		bpf_probe_read_kernel(r->frames, sizeof(r->frames), st->frames);
+	}
+	bpf_ringbuf_submit(r, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ?
+			      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+/*
  * Allocation entry points, probed at their stack check (or wherever the plan
  * found, see enum probe_placement): one count per call, kept in the maps;
  * an event only when they are full.
@@ -478,6 +511,8 @@ int alloc(struct pt_regs *ctx)
 		/* Counted, without its stack (a rare preemption). */
 		count(COUNTER_UNWALKED);
 		key.stack_id = STACK_ID_NONE;
+		if (size >= large_alloc_bytes)
+			emit_large(ctx, &key, NULL);
 		if (key.flags & ALLOC_F_TYPE_IN_IMAGE) {
 			key.flags &= ~ALLOC_F_TYPE_IN_IMAGE;
 			if (read_user_u64(typ + go_type_ptrdata_off))
@@ -492,6 +527,8 @@ int alloc(struct pt_regs *ctx)
 			   (MAX_STACK_DEPTH - 1);
 	e->stack.pad = 0;
 	key.stack_id = stack_id(&e->stack);
+	if (size >= large_alloc_bytes)
+		emit_large(ctx, &key, &e->stack);
 	count_alloc(&key, e, 1);
 	scratch_put(sc);
 	return 0;

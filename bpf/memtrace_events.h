@@ -18,6 +18,8 @@ enum event_type {
 	EVENT_GC_END = 3,	/* a GC cycle finished (freeStackSpans) */
 	EVENT_MORESTACK = 4,	/* a stack check failed (or a preemption request) */
 	EVENT_COPYSTACK = 5,	/* a goroutine stack was copied to a new size */
+	EVENT_LARGE_ALLOC = 6,	/* an allocation of at least large_alloc_bytes
+				 * (exact mode; also counted as usual) */
 };
 
 /*
@@ -188,6 +190,20 @@ struct copystack_event {
 	__u64 new_size;
 };
 
+/* One allocation of at least the configured size (--large-alloc), for the
+ * timeline: sent besides its count, with its own frames (the stacks map may
+ * have had no room for them). */
+struct large_alloc_event {
+	struct event_header hdr;
+	__u64 size;		/* requested size, as passed to the runtime */
+	__u64 typ;		/* *_type argument (runtime address), 0 for none */
+	__u64 goid;		/* the allocating goroutine's id, 0: unknown */
+	__u64 stack_id;		/* as in alloc_key; STACK_ID_NONE: not walked */
+	__u32 tid;		/* the allocating thread */
+	__u32 nframes;		/* valid entries of frames[] */
+	__u64 frames[MAX_STACK_DEPTH];	/* as user_stack.frames */
+};
+
 #define EVENT_FIXED_SIZE(type) (sizeof(struct type) - MAX_STACK_DEPTH * sizeof(__u64))
 
 _Static_assert(sizeof(struct event_header) == 16, "event_header layout");
@@ -199,5 +215,7 @@ _Static_assert(sizeof(struct gc_start_event) == 24, "gc_start_event layout");
 _Static_assert(sizeof(struct gc_end_event) == 24, "gc_end_event layout");
 _Static_assert(sizeof(struct morestack_event) == 48 + 8 * MAX_STACK_DEPTH, "morestack_event layout");
 _Static_assert(sizeof(struct copystack_event) == 40, "copystack_event layout");
+_Static_assert(sizeof(struct large_alloc_event) == 56 + 8 * MAX_STACK_DEPTH,
+	       "large_alloc_event layout");
 
 #endif

@@ -255,12 +255,63 @@ static void test_image_tags(void)
 	CHECK(agg.growths.len == 1 && agg.growths.entries[0].frames[0] == (0x403000 | img1),
 	      "a growth's stack carries its image once", "%#llx",
 	      (unsigned long long)agg.growths.entries[0].frames[0]);
+}
+
+/* The timeline's logs: large allocations kept from the threshold up, the
+ * first LARGE_ALLOC_LOG_MAX of them, the rest counted; stacks deduplicated
+ * and bounded like every table; heap reads likewise. */
+static void test_timeline_logs(void)
+{
+	uint64_t frames[3] = { 0x401000, 0x402000, 0x403000 };
+	struct heap_sample h = { .have_live = true };
+	struct aggregate agg;
+	size_t below = 0, n = 2 * LARGE_ALLOC_LOG_MAX + 50;
+	bool stacks_ok = true;
+
+	aggregate_init(&agg, 127);
+	agg.max_stacks = 16;
+	CHECK(!aggregate_large_alloc(&agg, 1, 1 << 30, 0, false, 0, 0, frames, 3) &&
+	      agg.large_allocs_len == 0, "large allocs: none kept without a threshold",
+	      "%zu kept", agg.large_allocs_len);
+	agg.large_alloc_bytes = 1 << 20;
+	for (size_t i = 0; i < n; i++) {
+		frames[0] = 0x401000 + (i % 64) * 16;
+		if (aggregate_large_alloc(&agg, 100 + i, (1 << 20) - 1 + (i & 1), 0x5000, true,
+					  7, 9, frames, 3))
+			break;
+		below += !(i & 1);
+	}
+	CHECK(agg.large_allocs_len == LARGE_ALLOC_LOG_MAX &&
+	      agg.large_allocs_dropped == n - below - LARGE_ALLOC_LOG_MAX,
+	      "large allocs: threshold, the first ones kept, the rest counted",
+	      "%zu kept, %llu dropped", agg.large_allocs_len,
+	      (unsigned long long)agg.large_allocs_dropped);
+	for (size_t i = 0; i < agg.large_allocs_len; i++) {
+		const struct large_alloc *a = &agg.large_allocs[i];
+
+		if (a->size != 1 << 20 || a->stack >= agg.large_stacks.len || a->goid != 7 ||
+		    a->tid != 9 || a->typ != 0x5000 || !a->have_type)
+			stacks_ok = false;
+	}
+	CHECK(stacks_ok && agg.large_stacks.len <= 16 + 16 / 4 + 1,
+	      "large allocs: fields kept, stacks within max_stacks", "%zu stacks",
+	      agg.large_stacks.len);
+	for (size_t i = 0; i < HEAP_SAMPLES_MAX + 3; i++) {
+		h.ts = i;
+		if (aggregate_heap_sample(&agg, &h))
+			break;
+	}
+	CHECK(agg.heap_samples_len == HEAP_SAMPLES_MAX && agg.heap_samples_dropped == 3 &&
+	      agg.heap_samples[HEAP_SAMPLES_MAX - 1].ts == HEAP_SAMPLES_MAX - 1,
+	      "heap reads: the first ones kept in order, the rest counted", "%zu kept, %llu dropped",
+	      agg.heap_samples_len, (unsigned long long)agg.heap_samples_dropped);
 	aggregate_free(&agg);
 }
 
 int main(void)
 {
 	test_image_tags();
+	test_timeline_logs();
 	test_bounded();
 	test_stack_table();
 	test_sizes();

@@ -142,6 +142,9 @@ void aggregate_free(struct aggregate *agg)
 	stack_table_free(&agg->morestacks);
 	stack_table_free(&agg->samples);
 	stack_table_free(&agg->pending_samples);
+	stack_table_free(&agg->large_stacks);
+	free(agg->large_allocs);
+	free(agg->heap_samples);
 	free(agg->growth_log);
 	free(agg->gc);
 	free(agg->pending);
@@ -474,6 +477,76 @@ int aggregate_copystack(struct aggregate *agg, uint64_t ts, uint64_t g,
 		return err;
 	ev.stack = index;
 	return log_growth(agg, &ev);
+}
+
+/* Room for one more element in a log of at most max, or false: full (the
+ * caller counts it) or, with *err = -ENOMEM, out of memory. */
+static bool log_room(void **v, size_t len, size_t *cap, size_t size, size_t max, int *err)
+{
+	size_t ncap;
+	void *nv;
+
+	*err = 0;
+	if (len >= max)
+		return false;
+	if (len < *cap)
+		return true;
+	ncap = *cap ? *cap * 2 : 256;
+	nv = realloc(*v, ncap * size);
+	if (!nv) {
+		*err = -ENOMEM;
+		return false;
+	}
+	*v = nv;
+	*cap = ncap;
+	return true;
+}
+
+int aggregate_large_alloc(struct aggregate *agg, uint64_t ts, uint64_t size, uint64_t typ,
+			  bool have_type, uint64_t goid, uint32_t tid, const uint64_t *frames,
+			  uint32_t nframes)
+{
+	uint64_t tagged[1 + MAX_STACK_DEPTH];
+	struct large_alloc *a;
+	size_t stack = SIZE_MAX;
+	int err;
+
+	if (!agg->large_alloc_bytes || size < agg->large_alloc_bytes)
+		return 0;
+	seen(agg, ts);
+	if (!log_room((void **)&agg->large_allocs, agg->large_allocs_len,
+		      &agg->large_allocs_cap, sizeof(*a), LARGE_ALLOC_LOG_MAX, &err)) {
+		if (!err)
+			agg->large_allocs_dropped++;
+		return err;
+	}
+	err = add_bounded(agg, &agg->large_stacks, tag_frames(agg, frames, nframes, tagged),
+			  nframes, 0, 1, size, &stack, &agg->folded_objects);
+	if (err)
+		return err;
+	a = &agg->large_allocs[agg->large_allocs_len++];
+	a->ts = ts;
+	a->size = size;
+	a->typ = typ && have_type ? typ | agg->image_tag : typ;
+	a->have_type = have_type;
+	a->goid = goid;
+	a->tid = tid;
+	a->stack = stack;
+	return 0;
+}
+
+int aggregate_heap_sample(struct aggregate *agg, const struct heap_sample *h)
+{
+	int err;
+
+	if (!log_room((void **)&agg->heap_samples, agg->heap_samples_len,
+		      &agg->heap_samples_cap, sizeof(*h), HEAP_SAMPLES_MAX, &err)) {
+		if (!err)
+			agg->heap_samples_dropped++;
+		return err;
+	}
+	agg->heap_samples[agg->heap_samples_len++] = *h;
+	return 0;
 }
 
 const char *gc_trigger_name(uint32_t trigger)

@@ -84,6 +84,33 @@ struct growth_event {
 
 #define GROWTH_LOG_MAX 100000
 
+/* One allocation of at least aggregate.large_alloc_bytes, as it happened
+ * (the timeline's instants). */
+struct large_alloc {
+	uint64_t ts;		/* CLOCK_MONOTONIC */
+	uint64_t size;		/* bytes, as requested of the runtime */
+	uint64_t typ;		/* *_type argument (runtime address), 0 for none */
+	bool have_type;		/* false: the probe does not see it (samples) */
+	uint64_t goid;		/* 0: unknown */
+	uint32_t tid;		/* 0: unknown */
+	size_t stack;		/* index into aggregate.large_stacks */
+};
+
+#define LARGE_ALLOC_LOG_MAX 10000
+
+/* The runtime's heap as read from the target's memory (no probe) at one
+ * moment: the timeline's counter tracks and GC cycles' heap figures. */
+struct heap_sample {
+	uint64_t ts;		/* CLOCK_MONOTONIC of the read */
+	uint32_t numgc;		/* cycles completed then (memstats.numgc) */
+	bool have_numgc, have_live, have_marked, have_goal;
+	uint64_t heap_live;	/* bytes: gcController.heapLive */
+	uint64_t heap_marked;	/* bytes marked by cycle numgc: its live heap */
+	uint64_t heap_goal;	/* bytes: the goal of cycle numgc + 1 (NextGC) */
+};
+
+#define HEAP_SAMPLES_MAX 100000
+
 struct aggregate {
 	int go_minor;			/* size accounting follows the version */
 	struct stack_table allocs;
@@ -122,6 +149,19 @@ struct aggregate {
 	 * types added now come from: image << IMAGE_SHIFT, or'ed into each
 	 * PC and type address stored (see image_of). 0: the first image. */
 	uint64_t image_tag;
+	/* Allocations of at least large_alloc_bytes (0: none kept), the first
+	 * LARGE_ALLOC_LOG_MAX one by one, the rest counted; their stacks. */
+	uint64_t large_alloc_bytes;
+	struct large_alloc *large_allocs;
+	size_t large_allocs_len, large_allocs_cap;
+	uint64_t large_allocs_dropped;
+	uint64_t large_samples;		/* default mode: large allocation samples
+					 * seen, of any size */
+	struct stack_table large_stacks;
+	/* Reads of the runtime's heap, the first HEAP_SAMPLES_MAX kept. */
+	struct heap_sample *heap_samples;
+	size_t heap_samples_len, heap_samples_cap;
+	uint64_t heap_samples_dropped;
 };
 
 /*
@@ -169,6 +209,14 @@ uint64_t aggregate_discard_samples(struct aggregate *agg);
  * without touching the totals. 0 or -ENOMEM. */
 int aggregate_alloc_estimate(struct aggregate *agg, const uint64_t *frames, uint32_t nframes,
 			     uint64_t objects, uint64_t bytes, uint64_t samples);
+/* One allocation of size bytes (as requested) at ts, of type typ (when
+ * have_type), by goroutine goid on thread tid (0: unknown), at one stack:
+ * kept when size >= agg->large_alloc_bytes (else ignored). 0 or -ENOMEM. */
+int aggregate_large_alloc(struct aggregate *agg, uint64_t ts, uint64_t size, uint64_t typ,
+			  bool have_type, uint64_t goid, uint32_t tid, const uint64_t *frames,
+			  uint32_t nframes);
+/* A read of the runtime's heap, in time order. 0 or -ENOMEM. */
+int aggregate_heap_sample(struct aggregate *agg, const struct heap_sample *h);
 int aggregate_gc_start(struct aggregate *agg, uint64_t ts, uint32_t cycle, uint32_t trigger);
 int aggregate_gc_end(struct aggregate *agg, uint64_t ts, uint32_t numgc);
 int aggregate_morestack(struct aggregate *agg, uint64_t ts, uint64_t g, uint64_t goid,

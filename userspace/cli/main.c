@@ -63,6 +63,10 @@
 #define BUDGETED_ROLES ((1u << PROBE_REFILL) | (1u << PROBE_LARGE) | \
 			(1u << PROBE_MORESTACK) | (1u << PROBE_COPYSTACK))
 #define DEFAULT_MAX_STACKS 65536	/* per table: ~20 MiB of stacks at most */
+#define DEFAULT_LARGE_ALLOC (1ULL << 20)	/* --large-alloc: 1 MiB */
+/* With -o: the runtime's heap is read for timeline.json this often, and
+ * after each GC cycle's end (target memory reads, no probe). */
+#define HEAP_READ_NS 100000000ULL
 
 static struct env {
 	pid_t pid;
@@ -75,6 +79,7 @@ static struct env {
 	int top;
 	uint32_t stack_storage;
 	size_t max_stacks;
+	uint64_t large_alloc;	/* bytes */
 	double budget;		/* fraction of the target's CPU */
 	int64_t runtime_sampling; /* --enable-runtime-sampling: MemProfileRate */
 	double interval;		/* -i: seconds, 0 off */
@@ -87,6 +92,7 @@ static struct env {
 	.budget = 0.01,
 	.top = 10,
 	.max_stacks = DEFAULT_MAX_STACKS,
+	.large_alloc = DEFAULT_LARGE_ALLOC,
 };
 
 const char *argp_program_version = "gomemtrace 0.1.0";
@@ -98,7 +104,8 @@ static const char doc[] =
 "\n"
 "EXAMPLES:\n"
 "    gomemtrace -p 1234              # trace PID 1234 until Ctrl-C\n"
-"    gomemtrace -p 1234 -d 10 -o out # 10 s: out/report.json, *.pb.gz, *.folded\n"
+"    gomemtrace -p 1234 -d 10 -o out # 10 s: out/report.json, *.pb.gz, *.folded,\n"
+"                                    # timeline.json (open in ui.perfetto.dev)\n"
 "    gomemtrace -o out -- ./server -port 8080   # launch, trace until it exits\n"
 "    go tool pprof -top out/heap.pb.gz          # read the heap profile\n"
 "    go tool pprof -top out/stack.pb.gz         # stack growth by function\n"
@@ -111,7 +118,7 @@ static const char doc[] =
 #define OPT_REPAIR 1000
 
 enum { OPT_STACK_STORAGE = 0x100, OPT_MAX_STACKS, OPT_BUDGET, OPT_RUNTIME_SAMPLING,
-       OPT_METRICS };
+       OPT_METRICS, OPT_LARGE_ALLOC };
 
 /* runtime.MemProfileRate's default, and --enable-runtime-sampling's. */
 #define GO_DEFAULT_MEM_PROFILE_RATE (512 * 1024)
@@ -123,8 +130,14 @@ static const struct argp_option opts[] = {
 	  "Stop after this long (default: Ctrl-C, SIGTERM, SIGHUP, SIGQUIT or the "
 	  "target's exit)", 0 },
 	{ "output", 'o', "DIR", 0,
-	  "Write report.json, heap.pb.gz, stack.pb.gz, heap.folded and stack.folded "
+	  "Write report.json, heap.pb.gz, stack.pb.gz, heap.folded, stack.folded "
+	  "and timeline.json (GC cycles, heap live and goal, stack growths and "
+	  "large allocations in time; Chrome trace event format, for Perfetto) "
 	  "into DIR (created if missing)", 0 },
+	{ "large-alloc", OPT_LARGE_ALLOC, "BYTES", 0,
+	  "With -o, timeline.json: each allocation of at least BYTES (default 1048576) as "
+	  "an event with its size, type and stack; exact mode sees every size, the "
+	  "default mode those over 32 KiB while its samples are on", 0 },
 	{ "mode", 'm', "MODE", 0,
 	  "default: the runtime's own counters and heap profile, or samples (one "
 	  "probe hit per span refill and per large allocation) within "
@@ -228,6 +241,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_MAX_STACKS:
 		env.max_stacks = parse_long(arg, "--max-stacks", 16, 1L << 26);
+		break;
+	case OPT_LARGE_ALLOC:
+		env.large_alloc = parse_long(arg, "--large-alloc", 1, LONG_MAX);
 		break;
 	case OPT_STACK_STORAGE:
 		env.stack_storage = parse_long(arg, "--stack-storage-size", 1, 1 << 22);
@@ -438,6 +454,7 @@ static int write_outputs(const struct report *r, int dir_fd)
 		{ "stack.pb.gz", report_write_stack_pprof },
 		{ "heap.folded", report_write_heap_folded },
 		{ "stack.folded", report_write_stack_folded },
+		{ "timeline.json", report_write_timeline },
 	};
 	struct output_set set;
 	const char *failed = NULL;
@@ -1175,6 +1192,50 @@ fail:
 	return false;
 }
 
+/* A read of the runtime's state at ts, as a heap sample in agg. */
+static void record_heap(struct aggregate *agg, const struct runtime_state *s, uint64_t ts)
+{
+	struct heap_sample h = {
+		.ts = ts,
+		.numgc = s->numgc,
+		.have_numgc = s->have_memstats,
+		.have_live = s->have_gc_controller,
+		.have_marked = s->have_gc_controller,
+		.have_goal = s->have_heap_goal,
+		.heap_live = s->heap_live,
+		.heap_marked = s->heap_marked,
+		.heap_goal = s->heap_goal,
+	};
+
+	if (!h.have_numgc && !h.have_live && !h.have_goal)
+		return;
+	if (aggregate_heap_sample(agg, &h))
+		agg->memory_failures++;
+}
+
+/*
+ * The runtime's heap as of now, read from the target's memory, into the
+ * aggregate (timeline.json's counters and GC figures), stamped with the
+ * CLOCK_MONOTONIC of the read. 0 or a negative errno (the target gone, a
+ * figure unknown, or an exec of the target came before the read ended: the
+ * memory read is another image's; nothing recorded).
+ */
+static int read_heap(pid_t pid, const struct gobin *bin, const struct go_layout *layout,
+		     const struct memtrace *mt, struct aggregate *agg)
+{
+	struct runtime_state now;
+	uint64_t ts;
+	uint32_t tid;
+	int ret = runtime_state_snapshot(pid, bin, layout, &now);
+
+	if (ret)
+		return ret;
+	if (memtrace_exec(mt, &ts, &tid, NULL, 0))
+		return -ESRCH;
+	record_heap(agg, &now, clock_ns(CLOCK_MONOTONIC));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg,
@@ -1191,6 +1252,7 @@ int main(int argc, char **argv)
 	char exe[PATH_MAX], err[512];
 	char *command_path = NULL;
 	uint64_t start_ns, stop_ns, deadline_ns = 0, start_cpu_ns, last_tick_ns = 0, last_read_ns = 0;
+	uint64_t last_heap_ns = 0, last_gc_end = 0;
 	int ret, exit_code = 1, out_fd = -1;
 	struct runtime_state last_state;
 	bool exact, sampled, have_last_state = false;
@@ -1275,6 +1337,8 @@ int main(int argc, char **argv)
 		print_plan(&plan, rep.exe);
 	aggregate_init(&agg, gobin_go_minor(bin));
 	agg.max_stacks = env.max_stacks;
+	if (env.output_dir)
+		agg.large_alloc_bytes = env.large_alloc;
 	if (env.repair) {
 		exit_code = repair(&plan, layout);
 		goto cleanup;
@@ -1351,6 +1415,8 @@ int main(int argc, char **argv)
 	mopts.max_alloc_keys = env.stack_storage * 4;
 	/* A launched child's exec of the program is where its trace starts. */
 	mopts.skip_execs = env.command ? 1 : 0;
+	if (exact && env.output_dir)
+		mopts.large_alloc_bytes = env.large_alloc;
 	ret = memtrace_start(&mt, &plan, layout, &mopts, events_handle, &agg, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "gomemtrace: %s\n", err);
@@ -1365,6 +1431,8 @@ int main(int argc, char **argv)
 	rep.runtime.start_err = env.pid ? runtime_state_snapshot(rep.pid, bin, layout,
 								 &rep.runtime.start)
 					: RUNTIME_STATE_LAUNCHED;
+	if (!rep.runtime.start_err && env.output_dir)
+		record_heap(&agg, &rep.runtime.start, clock_ns(CLOCK_MONOTONIC));
 	if (!exact) {
 		ret = budget_start(&budget, mt, rep.pid, env.budget, BUDGETED_ROLES,
 				   (uint64_t)trap_ns);
@@ -1515,11 +1583,26 @@ int main(int argc, char **argv)
 			if (memtrace_consume(mt) >= 0 &&
 			    !runtime_state_snapshot(rep.pid, bin, layout, &now) &&
 			    now.have_memstats && !memtrace_exec(mt, &exec_ts, &exec_tid, NULL, 0)) {
+				if (env.output_dir)
+					record_heap(&agg, &now, last_read_ns);
+				last_heap_ns = last_read_ns;
 				last_state = now;
 				have_last_state = true;
 				target_watch_note(&watch, &now, last_read_ns);
 				if (aggregate_commit_samples(&agg))
 					agg.memory_failures++;
+			}
+		}
+		/* timeline.json: the heap now and then, and after each GC
+		 * cycle's end (its marked heap and next goal). */
+		if (env.output_dir && memtrace_consume(mt) >= 0) {
+			uint64_t gc_end = agg.gc_len ? agg.gc[agg.gc_len - 1].end_ns : 0;
+
+			if (gc_end != last_gc_end ||
+			    clock_ns(CLOCK_MONOTONIC) - last_heap_ns >= HEAP_READ_NS) {
+				last_gc_end = gc_end;
+				last_heap_ns = clock_ns(CLOCK_MONOTONIC);
+				read_heap(rep.pid, bin, layout, mt, &agg);
 			}
 		}
 		if (deadline_ns && clock_ns(CLOCK_MONOTONIC) >= deadline_ns)
@@ -1550,6 +1633,8 @@ int main(int argc, char **argv)
 	if (rprof.on && !stopped_at_exec)
 		profile_read(&rprof, rep.pid, bin, layout, stop_ns);
 	target_watch_finish(&watch, stop_ns, &rep.end);
+	if (!rep.runtime.stop_err && env.output_dir)
+		record_heap(&agg, &rep.runtime.stop, stop_ns);
 	if (env.verbose) {
 		const char *kind;
 		int nlinks = memtrace_links(mt, &kind);
@@ -1606,6 +1691,13 @@ int main(int argc, char **argv)
 	rep.go_version = gobin_go_version(bin);
 	rep.mode = env.mode;
 	rep.agg = &agg;
+	rep.heap_read_period_ms = HEAP_READ_NS / 1000000;
+	if (env.output_dir && exact)
+		rep.large_alloc_source = "exact probes";
+	else if (env.output_dir && sampled)
+		rep.large_alloc_source = budget.pauses ?
+			"large allocation samples (> 32 KiB; none while over the overhead budget)" :
+			"large allocation samples (> 32 KiB)";
 	rep.bin = bin;
 	rep.lost_events = memtrace_lost_events(mt) + agg.bad_events + agg.memory_failures;
 	rep.lost_stacks = memtrace_lost_stacks(mt);

@@ -369,3 +369,41 @@ int output_write_all(int fd, const void *p, size_t n)
 	}
 	return 0;
 }
+
+static ssize_t stream_write(void *cookie, const char *buf, size_t len)
+{
+	struct output_stream *s = cookie;
+	int ret;
+
+	if (s->err)
+		return -1;
+	ret = output_write_all(s->fd, buf, len);
+	if (ret) {
+		s->err = ret;
+		return -1;
+	}
+	return len;
+}
+
+FILE *output_stream_open(struct output_stream *s, int fd)
+{
+	static const cookie_io_functions_t io = { .write = stream_write };
+
+	FILE *f;
+
+	s->fd = fd;
+	s->err = 0;
+	f = fopencookie(s, "w", io);
+	if (f)
+		setvbuf(f, NULL, _IOFBF, 64 << 10);
+	return f;
+}
+
+int output_stream_close(struct output_stream *s, FILE *f)
+{
+	int ret = ferror(f) ? -EIO : 0;
+
+	if (fclose(f) && !ret)
+		ret = -EIO;
+	return s->err ? s->err : ret;
+}

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define OUTPUT_SET_MAX 8
 
@@ -23,6 +24,18 @@
 int output_write_all(int fd, const void *p, size_t n);
 
 int output_dir_open(const char *path, char *err, size_t errlen);
+
+/* A stdio stream writing into fd as it goes (no copy of the whole file in
+ * memory), keeping the errno of its first failed write. */
+struct output_stream {
+	int fd;
+	int err;	/* negative errno of the first failed write */
+};
+
+/* The stream on fd (not owned), or NULL with errno set. */
+FILE *output_stream_open(struct output_stream *s, int fd);
+/* Flushes and closes f: 0, the first write's -errno, or -EIO. */
+int output_stream_close(struct output_stream *s, FILE *f);
 
 struct output_set {
 	int dir_fd;			/* the destination, not owned */

@@ -3,7 +3,8 @@
  * A finished trace, ready for the outputs: the target, the aggregate, its
  * sites, and the loss counters. Each output format is one file:
  * report_text.c (stdout), report_json.c (report.json), report_pprof.c
- * (heap.pb.gz, stack.pb.gz), report_folded.c (heap.folded, stack.folded).
+ * (heap.pb.gz, stack.pb.gz), report_folded.c (heap.folded, stack.folded),
+ * report_timeline.c (timeline.json).
  */
 #ifndef GOMEMTRACE_REPORT_H
 #define GOMEMTRACE_REPORT_H
@@ -161,6 +162,11 @@ struct report {
 	struct report_end end;
 	struct report_exec execs[REPORT_MAX_EXECS + 1];
 	int nexecs;
+	/* The timeline's: where large allocations came from ("exact probes",
+	 * "large allocation samples", NULL: none), and how often the runtime's
+	 * heap was read besides each GC cycle's end. */
+	const char *large_alloc_source;
+	unsigned int heap_read_period_ms;
 };
 
 /*
@@ -198,6 +204,7 @@ int report_write_pprof(const struct report *r, int fd);		/* heap.pb.gz */
 int report_write_stack_pprof(const struct report *r, int fd);	/* stack.pb.gz */
 int report_write_heap_folded(const struct report *r, int fd);	/* heap.folded */
 int report_write_stack_folded(const struct report *r, int fd);	/* stack.folded */
+int report_write_timeline(const struct report *r, int fd);	/* timeline.json */
 
 /* A JSON string of any bytes: escaped, ill-formed UTF-8 as U+FFFD. */
 void report_json_string(FILE *f, const char *s);

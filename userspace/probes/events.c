@@ -34,6 +34,24 @@ int events_handle(void *ctx, void *data, size_t len)
 			goto bad;
 		ret = aggregate_alloc(agg, e->key.probe, e->key.flags, e->key.size, e->key.typ,
 				      (const uint64_t *)e->stack.frames, e->stack.nframes, e->objects);
+		/* The default mode's large allocation samples are each one
+		 * allocation: the timeline's, without their type. */
+		if (e->key.probe == ALLOC_PROBE_ALLOC_LARGE)
+			agg->large_samples++;
+		if (!ret && e->key.probe == ALLOC_PROBE_ALLOC_LARGE)
+			ret = aggregate_large_alloc(agg, hdr->ts, e->key.size, 0, false, 0, 0,
+						    (const uint64_t *)e->stack.frames,
+						    e->stack.nframes);
+		break;
+	}
+	case EVENT_LARGE_ALLOC: {
+		const struct large_alloc_event *e = data;
+
+		if (len < EVENT_FIXED_SIZE(large_alloc_event) ||
+		    !frames_fit(len, EVENT_FIXED_SIZE(large_alloc_event), e->nframes))
+			goto bad;
+		ret = aggregate_large_alloc(agg, hdr->ts, e->size, e->typ, true, e->goid, e->tid,
+					    (const uint64_t *)e->frames, e->nframes);
 		break;
 	}
 	case EVENT_GC_START: {

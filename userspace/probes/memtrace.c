@@ -326,6 +326,8 @@ static void configure(struct memtrace_bpf *skel, const struct probe_plan *plan,
 	skel->rodata->go_memstats_numgc_addr = plan->memstats_numgc_addr;
 	skel->rodata->image_lo = plan->image_lo;
 	skel->rodata->image_hi = plan->image_hi;
+	if (opts->large_alloc_bytes)
+		skel->rodata->large_alloc_bytes = opts->large_alloc_bytes;
 	if (plan->alloc == PLAN_ALLOC_SAMPLED) {
 		skel->rodata->go_mcache_alloc_off = layout->mcache_alloc;
 		skel->rodata->go_num_span_classes = layout->mcache_alloc_size / 8;

@@ -21,6 +21,9 @@ struct memtrace_opts {
 	uint32_t max_alloc_keys; /* distinct (stack, size) counts kept in BPF (0: default) */
 	uint32_t skip_execs;	/* execs of pid that are not the end of its image
 				 * (1: a launched child's exec of the program) */
+	uint64_t large_alloc_bytes; /* exact mode: allocations of at least this
+				     * many bytes are also sent one by one
+				     * (EVENT_LARGE_ALLOC); 0: none */
 };
 
 #define MEMTRACE_DEFAULT_MAX_STACKS 16384

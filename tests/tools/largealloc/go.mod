@@ -1,0 +1,3 @@
+module example.com/largealloc
+
+go 1.19

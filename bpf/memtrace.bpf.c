@@ -52,6 +52,11 @@ __u32 load_bias_known = 0;
  * attached and from the stop on: every program returns at once, so a trace
  * covers exactly [start, stop] whatever the detach costs. */
 __u32 tracing_stopped = 0;
+/* Set by user space before it detaches the stack growth probes for the
+ * overhead budget, cleared once both are attached again: morestack and
+ * copystack record together or not at all, whatever order their links
+ * come and go in. */
+__u32 growth_paused = 0;
 
 /*
  * 4 MiB: at ~20 us per trap, two CPUs produce at most ~15 MB/s of records,
@@ -693,7 +698,7 @@ int morestack(struct pt_regs *ctx)
 	struct stack_chunk *c;
 	struct scratch *sc;
 
-	if (!wanted() || !g)
+	if (!wanted() || growth_paused || !g)
 		return 0;
 	sc = scratch_get();
 	if (!sc) {
@@ -734,7 +739,7 @@ int copystack(struct pt_regs *ctx)
 	struct copystack_event e = {};
 	__u64 gp = ctx->ax;
 
-	if (!wanted() || !gp || restarts(ctx, bpf_get_attach_cookie(ctx)))
+	if (!wanted() || growth_paused || !gp || restarts(ctx, bpf_get_attach_cookie(ctx)))
 		return 0;
 	count(COUNTER_COPYSTACK_HITS);
 	probe_bias(ctx);

@@ -464,6 +464,9 @@ cleanup:
 	return ret;
 }
 
+/* Stack growth: a morestack and the copystack that follows are one event. */
+#define GROWTH_ROLES ((1u << PROBE_MORESTACK) | (1u << PROBE_COPYSTACK))
+
 int memtrace_pause(struct memtrace *mt, unsigned int roles)
 {
 	int ret;
@@ -471,6 +474,9 @@ int memtrace_pause(struct memtrace *mt, unsigned int roles)
 	roles &= ~mt->paused;
 	if (!roles || mt->stopped)
 		return 0;
+	/* Growth recording off in both programs before either link goes. */
+	if (roles & GROWTH_ROLES)
+		__atomic_store_n(&mt->skel->bss->growth_paused, 1, __ATOMIC_SEQ_CST);
 	mt->job->close_roles = roles;
 	ret = run_unkillable(close_role_links, mt->job);
 	mt->paused |= roles;
@@ -489,6 +495,9 @@ int memtrace_resume(struct memtrace *mt, unsigned int roles)
 	ret = run_unkillable(mt->multi ? attach_multi : attach_perf, mt->job);
 	if (!ret)
 		mt->paused &= ~roles;
+	/* Growth recording on once both programs are attached. */
+	if (!(mt->paused & GROWTH_ROLES))
+		__atomic_store_n(&mt->skel->bss->growth_paused, 0, __ATOMIC_SEQ_CST);
 	return ret;
 }
 

@@ -37,6 +37,13 @@ const volatile __u64 go_mspan_alloc_count_before_cache_off = 0;
 const volatile __u64 large_alloc_bytes = ~0ULL;
 /* Link-time extent of the binary's file image (gobin_image_extent). */
 const volatile __u64 image_lo = 0, image_hi = 0;
+/* The walk across a cgo callback (struct cgo_unwind): link-time ranges of
+ * runtime.cgocallback, systemstack_switch and cgocall, and the SP deltas of
+ * their bodies (systemstack_switch's: 0 or 8). All 0: no cgocallback. */
+const volatile __u64 cgo_callback_lo = 0, cgo_callback_hi = 0;
+const volatile __u64 cgo_switch_lo = 0, cgo_switch_hi = 0;
+const volatile __u64 cgo_call_lo = 0, cgo_call_hi = 0;
+const volatile __u32 cgo_callback_frame = 0, cgo_call_frame = 0, cgo_switch_frame = 0;
 
 /* Counted, never silent: records the ring buffer had no room for, and
  * stacks that could not be walked. */
@@ -49,11 +56,12 @@ __u32 load_bias_known = 0;
  * attached and from the stop on: every program returns at once, so a trace
  * covers exactly [start, stop] whatever the detach costs. */
 __u32 tracing_stopped = 0;
-
 /* Set by user space while the overhead budget takes the frequent probes
  * off, one bit per enum probe_role (1 << role): a detach takes effect only
  * after tens of ms (the kernel waits for RCU grace periods), and until then
- * their programs return at once. */
+ * their programs return at once. Morestack and copystack both test both
+ * bits (PAUSE_GROWTH): a growth is recorded whole or not at all, whatever
+ * order their links come and go in. */
 __u32 sampling_paused = 0;
 
 /* The target's execs (sched_process_exec): the first one past
@@ -256,6 +264,12 @@ static __always_inline int chunk_load(struct stack_chunk *c, __u64 addr)
 	return -1;
 }
 
+/* addr (a run-time address) lies in the link-time range [lo, hi). */
+static __always_inline bool in_range(__u64 addr, __u64 bias, __u64 lo, __u64 hi)
+{
+	return addr - bias - lo < hi - lo;
+}
+
 /*
  * Frame-pointer walk from bp (Go keeps frame pointers on amd64): the return
  * addresses into frames; returns how many it wrote. Reads come from c, which
@@ -263,11 +277,23 @@ static __always_inline int chunk_load(struct stack_chunk *c, __u64 addr)
  * the stack it started on (callers' frames are always higher): at a switch
  * from the system stack back to the goroutine, which is also where the Go
  * runtime's own traceback stops.
+ *
+ * A cgo callback is the exception (asm_amd64.s cgocallback): cgocallbackg
+ * runs on the goroutine's stack below a copy of cgocallback's g0 frame
+ * whose return PC is the goroutine's sched.pc, and its saved BP is
+ * cgocallback's on the C thread's stack. The runtime's unwinder (frame
+ * sizes, not frame pointers) goes from there to sched.pc, which asmcgocall
+ * left in systemstack_switch, then to the return PC above asmcgocall's
+ * frame at sched.sp (runtime.cgocall, which called asmcgocall) and its
+ * callers. So does this walk: cgocall's frame record is found from its
+ * frame size. On a thread created in C, sched.pc is goexit's: the
+ * goroutine's stack ends at cgocallback, and so does the walk, as it does
+ * at anything unexpected there.
  */
 static __always_inline __u32 fp_walk(__u64 bp, __u64 *frames, __u32 max,
-				     struct stack_chunk *c)
+				     struct stack_chunk *c, __u64 bias)
 {
-	__u64 off, idx, next, ret;
+	__u64 off, idx, next, ret, sp, w[3];
 	__u32 i;
 
 	/* BP 0 ends the chain: a goroutine's first function has no caller. */
@@ -291,6 +317,38 @@ static __always_inline __u32 fp_walk(__u64 bp, __u64 *frames, __u32 max,
 		if (!ret)
 			break;
 		frames[i] = ret;
+		if (in_range(ret, bias, cgo_callback_lo, cgo_callback_hi)) {
+			/* bp is cgocallbackg's frame record; cgocallback's frame
+			 * lies above it, up to sched.sp. */
+			sp = bp + 16 + cgo_callback_frame + 8;
+			if (!cgo_callback_frame || !cgo_call_frame || i + 2 >= max ||
+			    i + 2 >= MAX_STACK_DEPTH ||
+			    bpf_probe_read_user(w, sizeof(w), (void *)(sp - 8)) ||
+			    !in_range(w[0], bias, cgo_switch_lo, cgo_switch_hi)) {
+				i++;
+				break;
+			}
+			/* systemstack_switch's frame at sched.pc: none at its
+			 * entry (go1.19, go1.20: a return PC for the profile is
+			 * one past it), cgo_switch_frame after its prologue. */
+			if (w[0] - bias == cgo_switch_lo) {
+				frames[i + 1] = w[0] + 1;
+				ret = w[1];
+			} else {
+				frames[i + 1] = w[0];
+				ret = cgo_switch_frame ? w[2] : w[1];
+				sp += cgo_switch_frame;
+			}
+			if (!in_range(ret, bias, cgo_call_lo, cgo_call_hi)) {
+				i += 2;
+				break;
+			}
+			frames[i + 2] = ret;
+			i += 2;
+			/* cgocall's SP is sp + 8, its frame record its frame
+			 * size above that, less 8. */
+			next = sp + cgo_call_frame;
+		}
 		if (next <= bp)
 			break;
 		bp = next;
@@ -322,17 +380,19 @@ static __always_inline bool restarts(struct pt_regs *ctx, __u64 cookie)
 static __always_inline __u32 user_stack(struct pt_regs *ctx, __u64 cookie, __u64 *frames,
 					struct stack_chunk *c)
 {
+	__u64 bias = ctx->ip - (cookie >> PROBE_COOKIE_ADDR_SHIFT);
+
 	frames[0] = ctx->ip;
 	c->base = 0;
 	if (cookie_placement(cookie) == PLACE_AFTER_PROLOGUE)
-		return 1 + fp_walk(ctx->bp, &frames[1], MAX_STACK_DEPTH - 2, c);
+		return 1 + fp_walk(ctx->bp, &frames[1], MAX_STACK_DEPTH - 2, c, bias);
 	/* The chunk at RSP holds the return address and, as a rule, the
 	 * caller's frame record too. */
 	if (chunk_load(c, ctx->sp))
 		frames[1] = 0;
 	else
 		frames[1] = c->w[0];
-	return 2 + fp_walk(ctx->bp, &frames[2], MAX_STACK_DEPTH - 3, c);
+	return 2 + fp_walk(ctx->bp, &frames[2], MAX_STACK_DEPTH - 3, c, bias);
 }
 
 /* FNV-1a-like mix of the frames: the stack's id in the maps. */
@@ -695,12 +755,12 @@ int gc_end(struct pt_regs *ctx)
 SEC("uprobe")
 int morestack(struct pt_regs *ctx)
 {
-	__u64 g = ctx->r14, lo, hi, n;
+	__u64 g = ctx->r14, lo, hi, n, bias;
 	struct morestack_event *e;
 	struct stack_chunk *c;
 	struct scratch *sc;
 
-	if (!wanted() || !g || paused(PAUSE_MORESTACK))
+	if (!wanted() || !g || paused(PAUSE_GROWTH))
 		return 0;
 	sc = scratch_get();
 	if (!sc) {
@@ -710,7 +770,7 @@ int morestack(struct pt_regs *ctx)
 	e = &sc->ev.morestack;
 	c = &sc->chunk;
 	count(COUNTER_MORESTACK_HITS);
-	probe_bias(ctx);
+	bias = probe_bias(ctx);
 	fill_header(&e->hdr, EVENT_MORESTACK);
 	e->g = g;
 	e->goid = go_g_goid_off ? read_user_u64(g + go_g_goid_off) : 0;
@@ -725,7 +785,8 @@ int morestack(struct pt_regs *ctx)
 		e->frames[0] = c->w[0];
 		e->frames[1] = c->w[1];
 	}
-	n = (2 + fp_walk(ctx->bp, &e->frames[2], MAX_STACK_DEPTH - 3, c)) & (MAX_STACK_DEPTH - 1);
+	n = (2 + fp_walk(ctx->bp, &e->frames[2], MAX_STACK_DEPTH - 3, c, bias)) &
+	    (MAX_STACK_DEPTH - 1);
 	e->nframes = n;
 	emit(e, EVENT_FIXED_SIZE(morestack_event) + n * sizeof(__u64));
 	scratch_put(sc);
@@ -740,7 +801,7 @@ int copystack(struct pt_regs *ctx)
 	struct copystack_event e = {};
 	__u64 gp = ctx->ax;
 
-	if (!wanted() || !gp || paused(PAUSE_COPYSTACK) || restarts(ctx, bpf_get_attach_cookie(ctx)))
+	if (!wanted() || !gp || paused(PAUSE_GROWTH) || restarts(ctx, bpf_get_attach_cookie(ctx)))
 		return 0;
 	count(COUNTER_COPYSTACK_HITS);
 	probe_bias(ctx);

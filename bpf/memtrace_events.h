@@ -70,6 +70,7 @@ enum probe_placement {
 #define PAUSE_COPYSTACK (1u << 4)
 #define PAUSE_REFILL (1u << 5)
 #define PAUSE_LARGE (1u << 6)
+#define PAUSE_GROWTH (PAUSE_MORESTACK | PAUSE_COPYSTACK)
 
 /* Attach cookie: (link-time probe address << 16) | (placement << 8) | kind. */
 #define PROBE_COOKIE_ADDR_SHIFT 16

@@ -38,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t pcs[STACK_LEN] = { 0 }, v, bias = 0x7f0000000000ull;
 	struct symbolizer *sym = NULL;
 	struct gobin_func fn, byname;
+	int32_t delta;
 	struct gobin *bin;
 	char err[256];
 	size_t nfunc, i, k, step, off;
@@ -80,6 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		n = gobin_symbolize(bin, fn.entry + (fn.end - fn.entry) / 2, frames, MAX_FRAMES);
 		use_frames(frames, n);
+		if (!gobin_sp_delta(bin, fn.entry + (fn.end - fn.entry) / 2, &delta))
+			sink += (uint32_t)delta;
 		n = gobin_symbolize(bin, fn.end - 1, frames, MAX_FRAMES);
 		use_frames(frames, n);
 		if (k < STACK_LEN)

@@ -30,6 +30,9 @@ import (
 
 func init() { runtime.MemProfileRate = 0 }
 
+// cgoWork makes allocations in cgo callbacks when cgo is on (cgo.go).
+var cgoWork func()
+
 // rec is 64 bytes with pointers: size class 64, never tiny.
 type rec struct {
 	next *rec
@@ -294,6 +297,9 @@ func main() {
 	reflects(rounds)
 	runtimeHelpers()
 	deepStacks()
+	if cgoWork != nil {
+		cgoWork()
+	}
 	runtime.GC()
 	if *heapProfile != "" {
 		if err := writeHeapProfile(*heapProfile); err != nil {

@@ -449,6 +449,7 @@ int aggregate_copystack(struct aggregate *agg, uint64_t ts, uint64_t g,
 			uint64_t old_size, uint64_t new_size)
 {
 	struct growth_event ev = { .ts = ts, .old_size = old_size, .new_size = new_size };
+	const struct stack_count *st;
 	struct pending_growth *p;
 	size_t index;
 	int err;
@@ -459,20 +460,21 @@ int aggregate_copystack(struct aggregate *agg, uint64_t ts, uint64_t g,
 		agg->shrink_bytes += old_size - new_size;
 		return 0;
 	}
-	agg->growth_events++;
-	agg->growth_bytes += new_size - old_size;
 	p = pending_find(agg, g);
 	if (!p) {
+		/* Its morestack was not recorded: it came before the recording
+		 * (began or resumed), or its record was lost (lost_events). */
 		agg->growth_unattributed++;
-		err = stack_table_add_at(&agg->growths, NULL, 0, 1, new_size - old_size, &index);
-	} else {
-		const struct stack_count *st = &agg->morestacks.entries[p->stack];
-
-		ev.goid = p->goid;
-		p->waiting = false;
-		err = add_bounded(agg, &agg->growths, st->frames, st->nframes, 0, 1,
-				  new_size - old_size, &index, &agg->folded_events);
+		agg->growth_unattributed_bytes += new_size - old_size;
+		return 0;
 	}
+	agg->growth_events++;
+	agg->growth_bytes += new_size - old_size;
+	st = &agg->morestacks.entries[p->stack];
+	ev.goid = p->goid;
+	p->waiting = false;
+	err = add_bounded(agg, &agg->growths, st->frames, st->nframes, 0, 1,
+			  new_size - old_size, &index, &agg->folded_events);
 	if (err)
 		return err;
 	ev.stack = index;

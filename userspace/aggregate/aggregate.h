@@ -118,7 +118,10 @@ struct aggregate {
 	uint64_t alloc_objects, alloc_bytes;
 	uint64_t tiny_objects;		/* included in alloc_objects */
 	uint64_t growth_events, growth_bytes;
-	uint64_t growth_unattributed;	/* copystack grew with no morestack seen */
+	/* Growths whose morestack was not recorded (before the recording
+	 * began or resumed, or lost): counted here only, not in growth_events,
+	 * growth_bytes, the log or the growths table. */
+	uint64_t growth_unattributed, growth_unattributed_bytes;
 	uint64_t shrink_events, shrink_bytes;
 	struct growth_event *growth_log;
 	size_t growth_log_len, growth_log_cap;

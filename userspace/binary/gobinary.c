@@ -452,6 +452,17 @@ int gobin_func_at(const struct gobin *bin, uint64_t pc, struct gobin_func *out)
 	return fill_func(bin, i, out);
 }
 
+int gobin_sp_delta(const struct gobin *bin, uint64_t pc, int32_t *delta)
+{
+	struct pclntab_func f;
+	uint32_t i;
+
+	if (!pclntab_search(&bin->tab, pc, &i) || !pclntab_func(&bin->tab, i, &f) ||
+	    !f.pcsp || !pclntab_pcvalue(&bin->tab, &f, f.pcsp, pc, delta))
+		return -ENOENT;
+	return 0;
+}
+
 int gobin_symbolize(const struct gobin *bin, uint64_t pc,
 		    struct gobin_frame *frames, int max)
 {

@@ -80,6 +80,13 @@ int gobin_func_by_index(const struct gobin *bin, size_t i, struct gobin_func *ou
 int gobin_find_func(const struct gobin *bin, const char *name, struct gobin_func *out);
 /* Function containing pc; -ENOENT if none. */
 int gobin_func_at(const struct gobin *bin, uint64_t pc, struct gobin_func *out);
+/*
+ * Bytes the function holding pc has taken off SP at pc, the return address
+ * not counted (runtime funcspdelta, the pcsp table): the caller's SP is
+ * SP + *delta + 8, and with a frame pointer the frame record is at
+ * SP + *delta - 8. Returns 0, -ENOENT (no function or table there).
+ */
+int gobin_sp_delta(const struct gobin *bin, uint64_t pc, int32_t *delta);
 
 /*
  * Source frames of exactly this pc, innermost (most deeply inlined) first,

@@ -529,14 +529,16 @@ bool pclntab_func(const struct pclntab *t, uint32_t i, struct pclntab_func *f)
 	f->rec = r;
 	f->rec_vaddr = t->vaddr + (uint64_t)(r.data - t->data.data);
 	if (t->format == PCLNTAB_GO116) {
-		ok = span_u32(r, 8, (uint32_t *)&f->nameoff) && span_u32(r, 24, &f->pcfile) &&
+		ok = span_u32(r, 8, (uint32_t *)&f->nameoff) && span_u32(r, 20, &f->pcsp) &&
+		     span_u32(r, 24, &f->pcfile) &&
 		     span_u32(r, 28, &f->pcln) && span_u32(r, 32, &f->npcdata) &&
 		     span_u32(r, 36, &f->cu_offset) && span_u8(r, 40, &f->funcid) &&
 		     span_u8(r, 43, &f->nfuncdata);
 	} else {
 		size_t tail = t->func_size - 4;	/* funcID, flag, pad, nfuncdata */
 
-		ok = span_u32(r, 4, (uint32_t *)&f->nameoff) && span_u32(r, 20, &f->pcfile) &&
+		ok = span_u32(r, 4, (uint32_t *)&f->nameoff) && span_u32(r, 16, &f->pcsp) &&
+		     span_u32(r, 20, &f->pcfile) &&
 		     span_u32(r, 24, &f->pcln) && span_u32(r, 28, &f->npcdata) &&
 		     span_u32(r, 32, &f->cu_offset) && span_u8(r, tail, &f->funcid) &&
 		     span_u8(r, tail + 3, &f->nfuncdata);

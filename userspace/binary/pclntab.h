@@ -47,7 +47,8 @@ struct pclntab_func {
 	uint64_t entry;
 	uint64_t end;			/* entry of the next function */
 	int32_t nameoff;		/* into funcnametab */
-	uint32_t pcfile;		/* pc-value table offsets into pctab */
+	uint32_t pcsp;			/* pc-value table offsets into pctab */
+	uint32_t pcfile;
 	uint32_t pcln;
 	uint32_t npcdata;
 	uint32_t cu_offset;		/* into cutab */

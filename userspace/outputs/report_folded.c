@@ -8,7 +8,7 @@
  * Frames are those of heap.pb.gz and stack.pb.gz (report_stack_locations), named
  * as there, inlined calls expanded into frames of their own. In a name, ';'
  * and control characters (which would split a frame or a line) become '?'.
- * A growth whose morestack was not seen has the stack "[unknown]".
+ * A stack without frames (none could be walked) is "[unknown]".
  */
 #include <errno.h>
 #include <stdlib.h>

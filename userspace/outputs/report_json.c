@@ -559,9 +559,11 @@ int report_write_json(const struct report *r, int fd)
 	fputs(agg->gc_len ? "\n    ]},\n" : "]},\n", f);
 
 	fprintf(f, "  \"stack_growth\": {\"events\": %llu, \"bytes\": %llu,"
-		" \"shrink_events\": %llu, \"sites\": [",
+		" \"shrink_events\": %llu, \"unattributed\": %llu, \"unattributed_bytes\": %llu,"
+		" \"sites\": [",
 		(unsigned long long)agg->growth_events, (unsigned long long)agg->growth_bytes,
-		(unsigned long long)agg->shrink_events);
+		(unsigned long long)agg->shrink_events, (unsigned long long)agg->growth_unattributed,
+		(unsigned long long)agg->growth_unattributed_bytes);
 	write_sites(f, &r->growth_sites, false, false);
 	fputs(",\n    \"log\": [", f);
 	for (size_t i = 0; i < agg->growth_log_len; i++) {

@@ -214,6 +214,10 @@ void report_print_text(const struct report *r, FILE *out, int top)
 	human_bytes(b, sizeof(b), agg->growth_bytes);
 	fprintf(out, "\nStack growths: %llu, %s added\n",
 		(unsigned long long)agg->growth_events, b);
+	if (agg->growth_unattributed)
+		fprintf(out, "  (%llu more without their morestack, from before the recording"
+			" began or resumed or lost, not counted)\n",
+			(unsigned long long)agg->growth_unattributed);
 	for (size_t i = 0; i < r->growth_sites.len && (int)i < top; i++) {
 		const struct site *s = &r->growth_sites.sites[i];
 

@@ -328,6 +328,15 @@ static void configure(struct memtrace_bpf *skel, const struct probe_plan *plan,
 	skel->rodata->image_hi = plan->image_hi;
 	if (opts->large_alloc_bytes)
 		skel->rodata->large_alloc_bytes = opts->large_alloc_bytes;
+	skel->rodata->cgo_callback_lo = plan->cgo.callback_lo;
+	skel->rodata->cgo_callback_hi = plan->cgo.callback_hi;
+	skel->rodata->cgo_callback_frame = plan->cgo.callback_frame;
+	skel->rodata->cgo_switch_lo = plan->cgo.switch_lo;
+	skel->rodata->cgo_switch_hi = plan->cgo.switch_hi;
+	skel->rodata->cgo_call_lo = plan->cgo.call_lo;
+	skel->rodata->cgo_call_hi = plan->cgo.call_hi;
+	skel->rodata->cgo_call_frame = plan->cgo.call_frame;
+	skel->rodata->cgo_switch_frame = plan->cgo.switch_frame;
 	if (plan->alloc == PLAN_ALLOC_SAMPLED) {
 		skel->rodata->go_mcache_alloc_off = layout->mcache_alloc;
 		skel->rodata->go_num_span_classes = layout->mcache_alloc_size / 8;

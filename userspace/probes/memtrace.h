@@ -44,7 +44,9 @@ int memtrace_start(struct memtrace **out, const struct probe_plan *plan,
 /*
  * Detaches the probes of some roles (a mask of 1 << enum probe_role) for a
  * while, or attaches them again, through the same unkillable helper as the
- * attach and detach: the overhead budget's switch. Returns 0 or a negative
+ * attach and detach: the overhead budget's switch. The stack growth probes
+ * (morestack, copystack) stop recording together before either detaches,
+ * and start again together once both are attached. Returns 0 or a negative
  * errno; after memtrace_stop both do nothing.
  */
 int memtrace_pause(struct memtrace *mt, unsigned int roles);

@@ -349,6 +349,45 @@ static int plan_sampled_alloc(const struct gobin *bin, const struct go_layout *l
 	return ret;
 }
 
+/* The largest SP delta in fn (its frame size, taken in its prologue); 0 if
+ * its pcsp table cannot be read. The table ends with the code, before the
+ * padding up to the next function. */
+static uint32_t frame_size(const struct gobin *bin, const struct gobin_func *fn)
+{
+	int32_t delta, max = 0;
+	uint64_t pc;
+
+	for (pc = fn->entry; pc < fn->end; pc++)
+		if (!gobin_sp_delta(bin, pc, &delta) && delta > max)
+			max = delta;
+	return (uint32_t)max;
+}
+
+int probe_plan_cgo_unwind(const struct gobin *bin, struct cgo_unwind *out)
+{
+	struct gobin_func fn;
+
+	memset(out, 0, sizeof(*out));
+	if (gobin_find_func(bin, "runtime.cgocallback", &fn))
+		return -ENOENT;
+	out->callback_lo = fn.entry;
+	out->callback_hi = fn.end;
+	out->callback_frame = frame_size(bin, &fn);
+	if (!gobin_find_func(bin, "runtime.systemstack_switch", &fn)) {
+		out->switch_lo = fn.entry;
+		out->switch_hi = fn.end;
+		out->switch_frame = frame_size(bin, &fn);
+	}
+	if (!gobin_find_func(bin, "runtime.cgocall", &fn)) {
+		out->call_lo = fn.entry;
+		out->call_hi = fn.end;
+		out->call_frame = frame_size(bin, &fn);
+	}
+	if (!out->switch_hi || !out->call_hi || (out->switch_frame != 0 && out->switch_frame != 8))
+		out->callback_frame = out->call_frame = out->switch_frame = 0;
+	return 0;
+}
+
 int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
 		     struct probe_plan *plan, char *err, size_t errlen)
 {
@@ -404,5 +443,6 @@ int probe_plan_build_alloc(const struct gobin *bin, const struct go_layout *layo
 		plan->memstats_numgc_addr = addr + layout->memstats_numgc;
 	if (gobin_image_extent(bin, &plan->image_lo, &plan->image_hi))
 		plan->image_lo = plan->image_hi = 0;
+	probe_plan_cgo_unwind(bin, &plan->cgo);
 	return 0;
 }

@@ -47,6 +47,22 @@ struct probe_point {
 	uint64_t file_offset;	/* of address, for the uprobe */
 };
 
+/*
+ * What the stack walk needs to follow the runtime's unwinder across a cgo
+ * callback (bpf/memtrace.bpf.c fp_walk): link-time ranges [lo, hi) of
+ * runtime.cgocallback, runtime.systemstack_switch and runtime.cgocall, and
+ * the SP deltas of their bodies (the pcsp tables' largest values;
+ * systemstack_switch's is 0 or 8, as asmcgocall's at its
+ * gosave_systemstack_switch). All 0 when the binary has no cgocallback; frames 0 when
+ * they cannot be found (the walk then stops at the callback).
+ */
+struct cgo_unwind {
+	uint64_t callback_lo, callback_hi;
+	uint64_t switch_lo, switch_hi;
+	uint64_t call_lo, call_hi;
+	uint32_t callback_frame, call_frame, switch_frame;
+};
+
 #define MAX_PROBES 128	/* go1.26 sizespecializedmalloc: 71 allocation leaves */
 
 struct probe_plan {
@@ -60,6 +76,7 @@ struct probe_plan {
 	/* Link-time extent of the file image: types there are read from the
 	 * file, not by the probes (gobin_image_extent; 0, 0: none). */
 	uint64_t image_lo, image_hi;
+	struct cgo_unwind cgo;
 };
 
 /* The attach cookie of a point (bpf/memtrace_events.h). */
@@ -85,6 +102,15 @@ int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
 int probe_plan_build_alloc(const struct gobin *bin, const struct go_layout *layout,
 			   enum plan_alloc alloc, struct probe_plan *plan, char *err,
 			   size_t errlen);
+
+/*
+ * The cgo callback frames of bin into *out (zeroed first; see struct
+ * cgo_unwind). Mirrors asm_amd64.s cgocallback and asmcgocall (go1.19 to
+ * go1.27: asmcgocall saves sched.pc in systemstack_switch and sched.sp
+ * below its return PC into cgocall, and its saved BP if it has one;
+ * cgocallback copies its g0 frame below sched.sp). Returns 0, or -ENOENT when bin has no runtime.cgocallback.
+ */
+int probe_plan_cgo_unwind(const struct gobin *bin, struct cgo_unwind *out);
 
 
 #endif

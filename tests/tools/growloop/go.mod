@@ -1,0 +1,3 @@
+module gomemtrace/growloop
+
+go 1.19

@@ -155,6 +155,9 @@ struct aggregate {
 	/* Allocations of at least large_alloc_bytes (0: none kept), the first
 	 * LARGE_ALLOC_LOG_MAX one by one, the rest counted; their stacks. */
 	uint64_t large_alloc_bytes;
+	/* Large allocation samples are the timeline's only: the sites come
+	 * from the runtime's heap profile (PLAN_ALLOC_LARGE). */
+	bool large_timeline_only;
 	struct large_alloc *large_allocs;
 	size_t large_allocs_len, large_allocs_cap;
 	uint64_t large_allocs_dropped;

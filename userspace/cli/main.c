@@ -80,6 +80,7 @@ static struct env {
 	uint32_t stack_storage;
 	size_t max_stacks;
 	uint64_t large_alloc;	/* bytes */
+	bool large_alloc_given;	/* --large-alloc on the command line */
 	double budget;		/* fraction of the target's CPU */
 	int64_t runtime_sampling; /* --enable-runtime-sampling: MemProfileRate */
 	double interval;		/* -i: seconds, 0 off */
@@ -137,7 +138,9 @@ static const struct argp_option opts[] = {
 	{ "large-alloc", OPT_LARGE_ALLOC, "BYTES", 0,
 	  "With -o, timeline.json: each allocation of at least BYTES (default 1048576) as "
 	  "an event with its size, type and stack; exact mode sees every size, the "
-	  "default mode those over 32 KiB while its samples are on", 0 },
+	  "default mode those over 32 KiB while its samples are on (when the runtime's "
+	  "heap profile has the sites, only if this option is given: it adds a probe "
+	  "on large allocations)", 0 },
 	{ "mode", 'm', "MODE", 0,
 	  "default: the runtime's own counters and heap profile, or samples (one "
 	  "probe hit per span refill and per large allocation) within "
@@ -244,6 +247,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_LARGE_ALLOC:
 		env.large_alloc = parse_long(arg, "--large-alloc", 1, LONG_MAX);
+		env.large_alloc_given = true;
 		break;
 	case OPT_STACK_STORAGE:
 		env.stack_storage = parse_long(arg, "--stack-storage-size", 1, 1 << 22);
@@ -685,6 +689,22 @@ static void set_sources(struct report *r, bool exact, bool sampled, const struct
 	}
 }
 
+/* The overhead budget's figures (probes/budget.h) into r->sampling. */
+static void report_budget(struct report *r, const struct budget *b)
+{
+	struct report_sampling *s = &r->sampling;
+
+	s->budget = b->fraction;
+	s->trap_ns = b->trap_ns;
+	s->target_cpu_ns = b->target_ns;
+	s->cost_ns = b->cost_ns;
+	s->probe_hits = b->hits;
+	s->pauses = b->pauses;
+	s->paused_ns = b->paused_ns;
+	s->controller = b;
+	s->error = b->error;
+}
+
 /*
  * Adds to *t what the runtime counted from the trace's start (zero: a
  * launched target, or an image after an exec) to its read *to.
@@ -721,15 +741,7 @@ static int scale_samples(struct report *r, struct aggregate *agg,
 	int ret;
 
 	s->present = true;
-	s->budget = b->fraction;
-	s->trap_ns = b->trap_ns;
-	s->target_cpu_ns = b->target_ns;
-	s->cost_ns = b->cost_ns;
-	s->probe_hits = b->hits;
-	s->pauses = b->pauses;
-	s->paused_ns = b->paused_ns;
-	s->controller = b;
-	s->error = b->error;
+	report_budget(r, b);
 	if (!r->runtime.stop_err && r->runtime.stop.have_memstats) {
 		to = &r->runtime.stop;
 		ret = aggregate_commit_samples(agg);
@@ -873,7 +885,10 @@ static bool switch_to_profile(struct runtime_profile *rp, struct memtrace *mt,
 			      struct budget *b, struct aggregate *agg, pid_t pid,
 			      const struct gobin *bin)
 {
-	const unsigned int alloc_roles = (1u << PROBE_REFILL) | (1u << PROBE_LARGE);
+	/* timeline.json's large allocations stay (agg->large_timeline_only). */
+	const unsigned int alloc_roles = (1u << PROBE_REFILL) |
+					 (env.large_alloc_given && agg->large_alloc_bytes ?
+					  0 : 1u << PROBE_LARGE);
 	int64_t rate;
 
 	if (!profile_bias(rp, pid, bin) || memprof_rate_read(pid, rp->bias, bin, &rate))
@@ -886,6 +901,7 @@ static bool switch_to_profile(struct runtime_profile *rp, struct memtrace *mt,
 	b->roles &= ~alloc_roles;
 	memtrace_pause(mt, alloc_roles);
 	aggregate_discard_samples(agg);
+	agg->large_timeline_only = true;
 	rp->on = rp->switched = true;
 	return true;
 }
@@ -1327,9 +1343,14 @@ int main(int argc, char **argv)
 		/* Every point either mode may have used. */
 		ret = plan_all_points(bin, layout, &plan, err, sizeof(err));
 	} else {
-		ret = probe_plan_build_alloc(bin, layout, exact ? PLAN_ALLOC_EXACT :
-					     choose_alloc(&rprof, bin, env.pid), &plan, err,
-					     sizeof(err));
+		enum plan_alloc alloc = exact ? PLAN_ALLOC_EXACT : choose_alloc(&rprof, bin, env.pid);
+
+		/* The runtime's profile has the sites, and no allocation
+		 * probe is attached; timeline.json's large allocations need
+		 * one, on (*mcache).allocLarge, if asked for. */
+		if (alloc == PLAN_ALLOC_NONE && env.output_dir && env.large_alloc_given)
+			alloc = PLAN_ALLOC_LARGE;
+		ret = probe_plan_build_alloc(bin, layout, alloc, &plan, err, sizeof(err));
 	}
 	if (ret)
 		die_input("%s: %s", rep.exe, err);
@@ -1339,6 +1360,7 @@ int main(int argc, char **argv)
 	agg.max_stacks = env.max_stacks;
 	if (env.output_dir)
 		agg.large_alloc_bytes = env.large_alloc;
+	agg.large_timeline_only = plan.alloc == PLAN_ALLOC_LARGE;
 	if (env.repair) {
 		exit_code = repair(&plan, layout);
 		goto cleanup;
@@ -1669,6 +1691,12 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	if (!exact && !sampled) {
+		/* No samples: the budget's figures alone (stack growth and
+		 * large allocation probes). */
+		rep.sampling.budget_only = true;
+		report_budget(&rep, &budget);
+	}
 	if (sampled) {
 		ret = scale_samples(&rep, &agg, have_last_state ? &last_state : NULL, &budget,
 				    &carried, past_from_zero);
@@ -1694,7 +1722,7 @@ int main(int argc, char **argv)
 	rep.heap_read_period_ms = HEAP_READ_NS / 1000000;
 	if (env.output_dir && exact)
 		rep.large_alloc_source = "exact probes";
-	else if (env.output_dir && sampled)
+	else if (env.output_dir && (sampled || agg.large_timeline_only))
 		rep.large_alloc_source = budget.pauses ?
 			"large allocation samples (> 32 KiB; none while over the overhead budget)" :
 			"large allocation samples (> 32 KiB)";

@@ -66,6 +66,7 @@ struct report_sources {
 /* The default mode's sampling and its overhead budget. */
 struct report_sampling {
 	bool present;
+	bool budget_only;		/* no samples: only the budget's figures */
 	struct sampled_result result;
 	uint64_t discarded_hits;	/* samples after the last read of the
 					 * runtime's counters (the target exited) */

@@ -184,23 +184,30 @@ static void write_inuse(FILE *f, const struct report *r)
 	fputs("},\n", f);
 }
 
-/* "sampling": the default mode's samples, their scaling and the budget. */
+/*
+ * "sampling": the default mode's samples, their scaling and the budget;
+ * without samples (the runtime's heap profile has the sites), "budget":
+ * the budget's figures alone (stack growth and large allocation probes).
+ */
 static void write_sampling(FILE *f, const struct report_sampling *s, uint64_t start_ns)
 {
-	if (!s->present)
+	if (!s->present && !s->budget_only)
 		return;
-	fprintf(f, "  \"sampling\": {\"scaled_to_runtime_counters\": %s, \"samples\": %llu,"
-		" \"sampled_objects\": %llu, \"discarded_samples\": %llu,"
-		" \"unattributed_objects\": %llu, \"unattributed_bytes\": %llu,\n"
-		"    \"overhead_budget\": %.4f, \"trap_ns\": %llu, \"bpf_stats\": %s,"
+	if (s->present)
+		fprintf(f, "  \"sampling\": {\"scaled_to_runtime_counters\": %s, \"samples\": %llu,"
+			" \"sampled_objects\": %llu, \"discarded_samples\": %llu,"
+			" \"unattributed_objects\": %llu, \"unattributed_bytes\": %llu,\n    ",
+			s->result.scaled ? "true" : "false", (unsigned long long)s->result.hits,
+			(unsigned long long)s->result.sampled_objects,
+			(unsigned long long)s->discarded_hits,
+			(unsigned long long)s->result.unattributed_objects,
+			(unsigned long long)s->result.unattributed_bytes);
+	else
+		fputs("  \"budget\": {", f);
+	fprintf(f, "\"overhead_budget\": %.4f, \"trap_ns\": %llu, \"bpf_stats\": %s,"
 		" \"probe_hits\": %llu, \"target_cpu_ns\": %llu, \"probe_cost_ns\": %llu,"
 		" \"overhead\": %.5f, \"pauses\": %u, \"paused_ns\": %llu, \"pause_error\": %d},\n",
-		s->result.scaled ? "true" : "false", (unsigned long long)s->result.hits,
-		(unsigned long long)s->result.sampled_objects,
-		(unsigned long long)s->discarded_hits,
-		(unsigned long long)s->result.unattributed_objects,
-		(unsigned long long)s->result.unattributed_bytes, s->budget,
-		(unsigned long long)s->trap_ns, s->bpf_stats ? "true" : "false",
+		s->budget, (unsigned long long)s->trap_ns, s->bpf_stats ? "true" : "false",
 		(unsigned long long)s->probe_hits, (unsigned long long)s->target_cpu_ns,
 		(unsigned long long)s->cost_ns,
 		s->target_cpu_ns > s->cost_ns ?

@@ -32,10 +32,15 @@ int events_handle(void *ctx, void *data, size_t len)
 		if (len < EVENT_FIXED_SIZE(alloc_event) ||
 		    !frames_fit(len, EVENT_FIXED_SIZE(alloc_event), e->stack.nframes))
 			goto bad;
-		ret = aggregate_alloc(agg, e->key.probe, e->key.flags, e->key.size, e->key.typ,
-				      (const uint64_t *)e->stack.frames, e->stack.nframes, e->objects);
 		/* The default mode's large allocation samples are each one
-		 * allocation: the timeline's, without their type. */
+		 * allocation: the timeline's, without their type; sites
+		 * too, unless the runtime's heap profile has them. */
+		if (e->key.probe == ALLOC_PROBE_ALLOC_LARGE && agg->large_timeline_only)
+			ret = 0;
+		else
+			ret = aggregate_alloc(agg, e->key.probe, e->key.flags, e->key.size,
+					      e->key.typ, (const uint64_t *)e->stack.frames,
+					      e->stack.nframes, e->objects);
 		if (e->key.probe == ALLOC_PROBE_ALLOC_LARGE)
 			agg->large_samples++;
 		if (!ret && e->key.probe == ALLOC_PROBE_ALLOC_LARGE)

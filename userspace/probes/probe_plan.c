@@ -410,6 +410,11 @@ int probe_plan_build_alloc(const struct gobin *bin, const struct go_layout *layo
 	case PLAN_ALLOC_SAMPLED:
 		ret = plan_sampled_alloc(bin, layout, plan, err, errlen);
 		break;
+	case PLAN_ALLOC_LARGE:
+		plan->alloc_strategy = "large allocations (the timeline's)";
+		ret = add_named(bin, plan, "runtime.(*mcache).allocLarge", PROBE_LARGE, false,
+				err, errlen);
+		break;
 	default:
 		plan->alloc_strategy = "none";
 		ret = 0;

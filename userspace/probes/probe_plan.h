@@ -31,6 +31,9 @@ enum plan_alloc {
 	PLAN_ALLOC_EXACT,	/* every allocation, exactly once (--mode exact) */
 	PLAN_ALLOC_SAMPLED,	/* one hit per span refill and per large allocation */
 	PLAN_ALLOC_NONE,	/* none: the runtime's own heap profile has the sites */
+	PLAN_ALLOC_LARGE,	/* the sites as PLAN_ALLOC_NONE; (*mcache).allocLarge
+				 * only, for timeline.json's large allocations
+				 * (at most one hit per 32 KiB allocated) */
 };
 
 /* "alloc", "gc_start", "gc_end", "morestack", "copystack",

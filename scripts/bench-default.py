@@ -7,7 +7,9 @@ samples span refills within --overhead-budget) and with it (the runtime
 samples its heap at 512 KiB: gomemtrace reads its heap profile, no
 allocation probe). Untraced and traced runs alternate (BENCH_REPEAT rounds,
 medians); the target's own CPU time for its allocation rounds is what it
-prints (getrusage). The share error is the largest difference, over the
+prints (getrusage); the ratio is the median of the pairs' ratios. The
+estimated cost is the overhead budget's (probe hits x the measured cost of
+a trap + the kernel's BPF run times, over the target's CPU). The share error is the largest difference, over the
 functions with >= 5 % of the bytes, between gomemtrace's share and the
 runtime's MemProfileRate=1 profile of a separate run of the same workload.
 """
@@ -80,12 +82,16 @@ def main():
                 h = r["cost"]["probe_hits"]
                 hits.append(sum(h.values()) / (r["duration_ns"] / 1e9))
                 err.append(share_error(r, want))
-                smp = r.get("sampling")
+                # "budget" when there are no samples (the runtime's profile).
+                smp = r.get("sampling") or r.get("budget")
                 cost.append(smp["overhead"] * 100 if smp else 0)
                 paused.append(100 * smp["paused_ns"] / r["duration_ns"] if smp else 0)
             b, t = statistics.median(base), statistics.median(traced)
+            # The median of the pairs' ratios: each traced run against the
+            # untraced run just before it, under the same machine load.
+            ratio = statistics.median(x / y for x, y in zip(traced, base))
             print("%-7s %-22s %10.1f %10.1f %6.3fx %10.0f %8.2f %8.2f %8.1f" % (
-                "go" + v, label, b / 1e6, t / 1e6, t / b, statistics.median(hits),
+                "go" + v, label, b / 1e6, t / 1e6, ratio, statistics.median(hits),
                 statistics.median(err), statistics.median(cost), statistics.median(paused)))
     return 0
 

@@ -24,6 +24,12 @@
 //	                   what the workload observed of its own stacks
 //	-wait              print "ready <pid>" and block until a line (or EOF)
 //	                   arrives on stdin, or SIGUSR1, before the workload runs
+//	-hold              at the very end: runtime.ReadMemStats (which flushes
+//	                   every mcache into the runtime's counters), print
+//	                   "held mallocs N total_alloc B" and block until a line
+//	                   (or EOF) arrives on stdin; nothing of this allocates,
+//	                   so a tracer stopped meanwhile reads counters that
+//	                   equal N and B exactly
 //
 // Allocation sites. Each is a //go:noinline function in package main that
 // allocates in a loop and stores the result in a global ring (so it escapes
@@ -108,6 +114,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"syscall"
 	"unsafe"
 )
@@ -574,6 +581,7 @@ func main() {
 	heapProfile := flag.String("heapprofile", "", "write the runtime's heap profile to `PATH` at the end")
 	statsPath := flag.String("stats", "", "write MemStats and per-site results as JSON to `PATH`")
 	wait := flag.Bool("wait", false, `print "ready <pid>" and wait for a line on stdin or SIGUSR1`)
+	hold := flag.Bool("hold", false, `at the end, print "held mallocs N total_alloc B" (MemStats) and wait for a line on stdin`)
 	flag.Parse()
 
 	st := &stats{
@@ -646,6 +654,39 @@ func main() {
 	// the run's last cycle and gctrace, NumGC and a tracer agree exactly.
 	forcedGC()
 	afterProfile(*heapProfile, *statsPath, st)
+	if *hold {
+		holdAtEnd()
+	}
+}
+
+var (
+	heldStats runtime.MemStats
+	heldLine  [128]byte
+)
+
+// holdAtEnd (-hold) allocates nothing: MemStats and the line are globals,
+// strconv.AppendUint appends within heldLine's capacity, and stdin is read
+// with plain system calls.
+//
+//go:noinline
+func holdAtEnd() {
+	runtime.ReadMemStats(&heldStats)
+	line := append(heldLine[:0], "held mallocs "...)
+	line = strconv.AppendUint(line, heldStats.Mallocs, 10)
+	line = append(line, " total_alloc "...)
+	line = strconv.AppendUint(line, heldStats.TotalAlloc, 10)
+	line = append(line, '\n')
+	syscall.Write(1, line)
+	var b [1]byte
+	for {
+		n, err := syscall.Read(0, b[:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if n <= 0 || err != nil || b[0] == '\n' {
+			return
+		}
+	}
 }
 
 // afterProfile does everything that follows the heap profile's horizon (the

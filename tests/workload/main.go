@@ -356,8 +356,12 @@ var (
 // growStack recurses depth levels with a 1 KiB array in each frame. top
 // points into the goroutine's first frame; the runtime updates it whenever it
 // copies the stack, which is how the workload sees its own stack growths.
+// go:nocheckptr keeps frame on the stack in -asan builds too, whose
+// compiler otherwise moves a variable converted to unsafe.Pointer to the
+// heap (cmd/compile/internal/escape, ShouldAsanCheckPtr); also stackWorker.
 //
 //go:noinline
+//go:nocheckptr
 func growStack(depth int, top unsafe.Pointer) int {
 	var frame [1024]byte
 	if t := uintptr(top); t != stackLastTop {
@@ -375,6 +379,7 @@ func growStack(depth int, top unsafe.Pointer) int {
 }
 
 //go:noinline
+//go:nocheckptr
 func stackWorker() {
 	var anchor [8]byte
 	top := unsafe.Pointer(&anchor[0])
@@ -662,9 +667,11 @@ func main() {
 var (
 	heldStats runtime.MemStats
 	heldLine  [128]byte
+	heldByte  [1]byte
 )
 
-// holdAtEnd (-hold) allocates nothing: MemStats and the line are globals,
+// holdAtEnd (-hold) allocates nothing: MemStats, the line and the read
+// buffer are globals (a local one would escape through syscall.Read),
 // strconv.AppendUint appends within heldLine's capacity, and stdin is read
 // with plain system calls.
 //
@@ -677,13 +684,12 @@ func holdAtEnd() {
 	line = strconv.AppendUint(line, heldStats.TotalAlloc, 10)
 	line = append(line, '\n')
 	syscall.Write(1, line)
-	var b [1]byte
 	for {
-		n, err := syscall.Read(0, b[:])
+		n, err := syscall.Read(0, heldByte[:])
 		if err == syscall.EINTR {
 			continue
 		}
-		if n <= 0 || err != nil || b[0] == '\n' {
+		if n <= 0 || err != nil || heldByte[0] == '\n' {
 			return
 		}
 	}

@@ -9,10 +9,13 @@ set -euo pipefail
 
 packages=(
 	make gcc libc6-dev binutils pkg-config
+					# gcc: also test_buildmodes' -race and -asan
+					# builds (cgo; gcc-12's libasan)
 	git				# test_symbolize stamps vcs.revision
 	clang llvm			# BPF programs: clang -target bpf, llvm-strip
 	libclang-rt-14-dev		# make fuzz: libFuzzer and the sanitizer
-					# runtimes of clang 14 (llvm-symbolizer: llvm)
+					# runtimes of clang 14 (llvm-symbolizer: llvm);
+					# test_buildmodes' -msan builds (clang's msan)
 	libbpf-dev libelf-dev zlib1g-dev
 	libdw-dev			# runtime layouts from the target's DWARF: elfutils
 					# reads compressed DWARF, well kept; no parser of ours

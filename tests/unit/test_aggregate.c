@@ -8,6 +8,7 @@
 #include "probes/memtrace_types.h"
 #include "binary/prologue.h"
 #include "aggregate/sizeclass.h"
+#include "binary/gobinary.h"
 
 static void test_stack_table(void)
 {
@@ -69,13 +70,59 @@ static void test_sizes(void)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct go_alloc_size r = go_alloc_size(cases[i].minor, cases[i].probe,
+		struct go_alloc_size r = go_alloc_size(cases[i].minor, 0, cases[i].probe,
 						       cases[i].scan, cases[i].size);
 		char name[128];
 
 		snprintf(name, sizeof(name), "size of %llu bytes (go1.%d, probe %u, scan %d)",
 			 (unsigned long long)cases[i].size, cases[i].minor - 100, cases[i].probe,
 			 cases[i].scan);
+		CHECK(r.bytes == cases[i].bytes && r.tiny == cases[i].tiny, name,
+		      "got %llu tiny %d, want %llu tiny %d", (unsigned long long)r.bytes, r.tiny,
+		      (unsigned long long)cases[i].bytes, cases[i].tiny);
+	}
+}
+
+/* Sanitizer builds (runtime/malloc.go: mallocgc, computeRZlog/redZoneSize,
+ * the tiny allocator's !raceenabled). */
+static void test_sizes_sanitizers(void)
+{
+	struct { int minor; unsigned modes; uint8_t probe; bool scan; uint64_t size, bytes;
+		 bool tiny; } cases[] = {
+		/* asan at mallocgc: class of size + redzone, never tiny. */
+		{ 119, GO_BUILD_ASAN, ALLOC_PROBE_MALLOCGC, true, 24, 48, false },	/* 40 */
+		{ 119, GO_BUILD_ASAN, ALLOC_PROBE_MALLOCGC, false, 8, 24, false },	/* 24 */
+		{ 119, GO_BUILD_ASAN, ALLOC_PROBE_MALLOCGC, false, 48, 64, false },	/* 64 */
+		{ 119, GO_BUILD_ASAN, ALLOC_PROBE_MALLOCGC, false, 49, 96, false },	/* 81 */
+		{ 123, GO_BUILD_ASAN, ALLOC_PROBE_MALLOCGC, false, 300, 384, false },	/* 364 */
+		{ 121, GO_BUILD_ASAN, ALLOC_PROBE_MALLOCGC, true, 1024, 1152, false },	/* 1152 */
+		{ 122, GO_BUILD_ASAN, ALLOC_PROBE_MALLOCGC, true, 1024, 1280, false },	/* +8 */
+		{ 119, GO_BUILD_ASAN, ALLOC_PROBE_MALLOCGC, false, 65536, 73728, false },
+		{ 119, GO_BUILD_ASAN, ALLOC_PROBE_MALLOCGC, false, 102400, 106496, false },
+		{ 122, GO_BUILD_ASAN, ALLOC_PROBE_MALLOCGC, false, 32000, 32768, false },
+		{ 122, GO_BUILD_ASAN, ALLOC_PROBE_MALLOCGC, false, 32400, 40960, false },
+		/* From 1.24 the leaves see the size with its redzone already. */
+		{ 127, GO_BUILD_ASAN, ALLOC_PROBE_NOSCAN, false, 40, 48, false },
+		{ 127, GO_BUILD_ASAN, ALLOC_PROBE_LARGE, false, 67584, 73728, false },
+		/* race: each tiny allocation is a 16-byte block of its own. */
+		{ 119, GO_BUILD_RACE, ALLOC_PROBE_MALLOCGC, false, 8, 16, false },
+		{ 127, GO_BUILD_RACE, ALLOC_PROBE_TINY, false, 5, 16, false },
+		{ 119, GO_BUILD_RACE, ALLOC_PROBE_MALLOCGC, true, 8, 8, false },
+		{ 119, GO_BUILD_RACE, ALLOC_PROBE_MALLOCGC, false, 100, 112, false },
+		/* msan: as without. */
+		{ 119, GO_BUILD_MSAN, ALLOC_PROBE_MALLOCGC, false, 8, 8, true },
+		{ 127, GO_BUILD_MSAN, ALLOC_PROBE_NOSCAN, false, 33, 48, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct go_alloc_size r = go_alloc_size(cases[i].minor, cases[i].modes,
+						       cases[i].probe, cases[i].scan,
+						       cases[i].size);
+		char name[160];
+
+		snprintf(name, sizeof(name), "size of %llu bytes (go1.%d %s, probe %u, scan %d)",
+			 (unsigned long long)cases[i].size, cases[i].minor - 100,
+			 gobin_build_modes_name(cases[i].modes), cases[i].probe, cases[i].scan);
 		CHECK(r.bytes == cases[i].bytes && r.tiny == cases[i].tiny, name,
 		      "got %llu tiny %d, want %llu tiny %d", (unsigned long long)r.bytes, r.tiny,
 		      (unsigned long long)cases[i].bytes, cases[i].tiny);
@@ -316,6 +363,7 @@ int main(void)
 	test_bounded();
 	test_stack_table();
 	test_sizes();
+	test_sizes_sanitizers();
 	test_gc_pairing();
 	test_growth_join();
 	test_prologue();

@@ -13,9 +13,23 @@
  * Tiny allocations (no pointers, under 16 bytes) share 16-byte blocks; the
  * runtime's profile records only each new block. We count every tiny
  * allocation, at its requested size.
+ *
+ * Sanitizer builds (runtime/malloc.go, Go 1.19-1.27):
+ *  - race: mallocgc (mallocgcTiny from 1.24) never keeps a tiny block for
+ *    the next allocation (`!raceenabled && (size < c.tinyoffset || ...)`),
+ *    so each tiny allocation takes a new 16-byte block of its own, and the
+ *    runtime counts and profiles it as one 16-byte object.
+ *  - asan: mallocgc adds a redzone to the requested size before it picks a
+ *    size class or the large path (computeRZlog, redZoneSize from 1.24: 16
+ *    to 2048 bytes by the size); the class then holds size + redzone, and
+ *    no allocation is tiny (at least 17 bytes). A probe on mallocgc sees
+ *    the size before the redzone; from 1.24 the leaves mallocgc calls see
+ *    it after.
+ *  - msan: nothing changes (msanmalloc marks the memory only).
  */
 #include <stddef.h>
 
+#include "binary/gobinary.h"
 #include "probes/memtrace_types.h"
 #include "aggregate/sizeclass.h"
 
@@ -73,14 +87,38 @@ static uint64_t large_size(uint64_t size)
 	return (size + PAGE_SIZE_GO - 1) / PAGE_SIZE_GO * PAGE_SIZE_GO;
 }
 
-struct go_alloc_size go_alloc_size(int go_minor, uint8_t probe, bool scan, uint64_t size)
+/* The asan redzone mallocgc adds to a request of size bytes (computeRZlog,
+ * redZoneSize: compiler-rt's own rule). */
+static uint64_t asan_redzone(uint64_t size)
+{
+	static const uint64_t limits[] = {
+		64 - 16, 128 - 32, 512 - 64, 4096 - 128, (1 << 14) - 256, (1 << 15) - 512,
+		(1 << 16) - 1024,
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		if (size <= limits[i])
+			break;
+	return 16ull << i;
+}
+
+struct go_alloc_size go_alloc_size(int go_minor, unsigned build_modes, uint8_t probe, bool scan,
+				   uint64_t size)
 {
 	bool headers = go_minor >= 122;
 	uint64_t small_max = headers ? MAX_SMALL_SIZE - MALLOC_HEADER_SIZE : MAX_SMALL_SIZE;
 	struct go_alloc_size r = { .bytes = size, .tiny = false };
 
+	if ((build_modes & GO_BUILD_ASAN) && probe == ALLOC_PROBE_MALLOCGC &&
+	    size <= UINT64_MAX - asan_redzone(size))
+		size += asan_redzone(size);
 	if (probe == ALLOC_PROBE_TINY || (probe == ALLOC_PROBE_MALLOCGC && !scan &&
 					  size < MAX_TINY_SIZE)) {
+		if (build_modes & GO_BUILD_RACE) {
+			r.bytes = MAX_TINY_SIZE;
+			return r;
+		}
 		r.tiny = true;
 		return r;
 	}

@@ -14,9 +14,11 @@ struct go_alloc_size {
 /*
  * The size the runtime accounts for an allocation of `size` bytes seen at a
  * probe of kind `probe` (enum alloc_probe_kind), with `scan` set when the
- * type holds pointers, in Go 1.<go_minor % 100>.
+ * type holds pointers, in Go 1.<go_minor % 100> built in the sanitizer
+ * modes `build_modes` (GO_BUILD_* of binary/gobinary.h; 0 for none).
  */
-struct go_alloc_size go_alloc_size(int go_minor, uint8_t probe, bool scan, uint64_t size);
+struct go_alloc_size go_alloc_size(int go_minor, unsigned build_modes, uint8_t probe, bool scan,
+				   uint64_t size);
 
 /* Number of size classes (_NumSizeClasses, class 0 unused) in Go 1.19-1.27. */
 #define GO_NUM_SIZE_CLASSES 68

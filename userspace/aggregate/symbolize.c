@@ -204,6 +204,24 @@ static bool profile_hides(const struct symbolizer *s, const char *symbol)
 }
 
 /*
+ * writeHeapProto (1.19-1.27) decides by runtime.FuncForPC(addr) of each PC
+ * of the record: the innermost function at that very address, not at the
+ * call before it (addr - 1), which names the frame. They differ where a
+ * call ends an inlined body: the runtime's time.resetTimer (1.19) inlines
+ * runtime.resettimer, whose call to modtimer is its last instruction, so
+ * the return address is time.resetTimer's own and pprof keeps
+ * runtime.resettimer in the stack.
+ */
+static bool profile_hides_pc(struct symbolizer *s, uint64_t pc, const char *symbol)
+{
+	const struct gobin_frame *at;
+
+	if (symbolizer_frames(s, pc, 0, &at) > 0 && at != &unknown_frame)
+		symbol = at[0].symbol;
+	return profile_hides(s, symbol);
+}
+
+/*
  * The part of an allocation's stack the runtime records: mProf_Malloc's
  * callers(K) skips K source frames from mProf_Malloc's own (profilealloc's,
  * the allocating function's, ...), and keeps at most depth of them.
@@ -257,7 +275,7 @@ static int record_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs
 		s->stack_frames[i] = nf > 0 ? frames[0] : unknown_frame;
 	}
 	for (uint32_t i = 0; i < npcs; i++)
-		if (!profile_hides(s, s->stack_frames[i].symbol)) {
+		if (!profile_hides_pc(s, pcs[i], s->stack_frames[i].symbol)) {
 			first = i;
 			break;
 		}
@@ -338,9 +356,13 @@ int symbolizer_profile_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t
 		end++;
 
 	/* Leading runtime frames hidden, each inlined frame on its own (the
-	 * runtime's stacks give each its own PC), unless none is left. */
+	 * runtime's stacks give each its own PC), unless none is left; the
+	 * innermost frame of a return address by the function at that
+	 * address (profile_hides_pc). */
 	for (size_t k = first; k < end; k++)
-		if (!profile_hides(s, s->stack_frames[k].symbol)) {
+		if (s->stack_frame_inner[k]
+			    ? !profile_hides_pc(s, pcs[s->stack_frame_pc[k]], s->stack_frames[k].symbol)
+			    : !profile_hides(s, s->stack_frames[k].symbol)) {
 			first = k;
 			break;
 		}

@@ -379,6 +379,32 @@ int gobin_go_minor(const struct gobin *bin)
 	return bin->bi.minor;
 }
 
+unsigned gobin_build_modes(const struct gobin *bin)
+{
+	static const struct { const char *func; unsigned mode; } marks[] = {
+		{ "runtime.raceinit", GO_BUILD_RACE },
+		{ "runtime.msanread", GO_BUILD_MSAN },
+		{ "runtime.asanread", GO_BUILD_ASAN },
+	};
+	struct gobin_func fn;
+	unsigned modes = 0;
+
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (!gobin_find_func(bin, marks[i].func, &fn))
+			modes |= marks[i].mode;
+	return modes;
+}
+
+const char *gobin_build_modes_name(unsigned modes)
+{
+	static const char *const names[8] = {
+		"", "race", "msan", "race+msan", "asan", "race+asan", "msan+asan",
+		"race+msan+asan",
+	};
+
+	return names[modes & 7];
+}
+
 const char *gobin_main_path(const struct gobin *bin)
 {
 	return bin->bi.main_path;

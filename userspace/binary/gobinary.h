@@ -68,6 +68,23 @@ const char *gobin_go_version(const struct gobin *bin);
 const char *gobin_go_experiments(const struct gobin *bin);
 /* Major.minor from the version: 1.21 -> 121. 0 if unknown. */
 int gobin_go_minor(const struct gobin *bin);
+
+/* Sanitizer build modes (go build -race, -msan, -asan): the runtime's
+ * raceenabled, msanenabled and asanenabled, each of which changes what
+ * runtime.mallocgc allocates and accounts (aggregate/sizeclass.c). */
+#define GO_BUILD_RACE 0x1u
+#define GO_BUILD_MSAN 0x2u
+#define GO_BUILD_ASAN 0x4u
+/* The binary's sanitizer build modes (GO_BUILD_*), from runtime functions
+ * linked only in each: runtime.raceinit (schedinit calls it when
+ * raceenabled), runtime.msanread and runtime.asanread (the compiler's
+ * instrumentation calls them). Without the mode nothing calls them and the
+ * linker leaves them out; functions such as racemalloc that mallocgc calls
+ * are inlined there. From the pclntab: stripped binaries and binaries
+ * without build info tell too. */
+unsigned gobin_build_modes(const struct gobin *bin);
+/* "race", "msan", "asan" joined by "+" for the modes set; "" for none. */
+const char *gobin_build_modes_name(unsigned modes);
 /* Main module path and VCS revision from build info; NULL when absent. */
 const char *gobin_main_path(const struct gobin *bin);
 const char *gobin_vcs_revision(const struct gobin *bin);

@@ -1195,6 +1195,7 @@ static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
 					      .bias = x->from_bias };
 	agg->image_tag = (uint64_t)npast << IMAGE_SHIFT;
 	agg->go_minor = gobin_go_minor(nbin);
+	agg->build_modes = gobin_build_modes(nbin);
 	*mt = nmt;
 	*bin = nbin;
 	*layout = nlayout;
@@ -1357,6 +1358,7 @@ int main(int argc, char **argv)
 	if (env.verbose)
 		print_plan(&plan, rep.exe);
 	aggregate_init(&agg, gobin_go_minor(bin));
+	agg.build_modes = gobin_build_modes(bin);
 	agg.max_stacks = env.max_stacks;
 	if (env.output_dir)
 		agg.large_alloc_bytes = env.large_alloc;
@@ -1717,6 +1719,8 @@ int main(int argc, char **argv)
 	rep.plan = &plan;
 	rep.start_ns = start_ns;
 	rep.go_version = gobin_go_version(bin);
+	if (gobin_build_modes(bin))
+		rep.build_mode = gobin_build_modes_name(gobin_build_modes(bin));
 	rep.mode = env.mode;
 	rep.agg = &agg;
 	rep.heap_read_period_ms = HEAP_READ_NS / 1000000;

@@ -121,6 +121,7 @@ struct report {
 	pid_t pid;
 	const char *exe;
 	const char *go_version;
+	const char *build_mode;	/* sanitizer build modes: "race", "asan"...; NULL: none */
 	const char *mode;
 	uint64_t start_ns;	/* CLOCK_MONOTONIC when recording started */
 	uint64_t start_wall_ns;	/* CLOCK_REALTIME then */

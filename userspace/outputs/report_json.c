@@ -528,6 +528,11 @@ int report_write_json(const struct report *r, int fd)
 	report_json_string(f, r->exe);
 	fputs(", \"go_version\": ", f);
 	report_json_string(f, r->go_version);
+	fputs(", \"build_mode\": ", f);
+	if (r->build_mode)
+		report_json_string(f, r->build_mode);
+	else
+		fputs("null", f);
 	fputs("},\n  \"mode\": ", f);
 	report_json_string(f, r->mode);
 	fprintf(f, ",\n  \"start_monotonic_ns\": %llu,\n  \"duration_ns\": %llu,\n",

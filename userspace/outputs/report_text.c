@@ -126,8 +126,9 @@ void report_print_text(const struct report *r, FILE *out, int top)
 	const struct aggregate *agg = r->agg;
 	char b[32];
 
-	fprintf(out, "gomemtrace: pid %d %s (%s), %s mode, %.3f s\n", (int)r->pid, r->exe,
-		r->go_version ? r->go_version : "unknown Go", r->mode, r->duration_ns / 1e9);
+	fprintf(out, "gomemtrace: pid %d %s (%s%s%s), %s mode, %.3f s\n", (int)r->pid, r->exe,
+		r->go_version ? r->go_version : "unknown Go", r->build_mode ? " -" : "",
+		r->build_mode ? r->build_mode : "", r->mode, r->duration_ns / 1e9);
 	print_end(r, out);
 	for (int i = 0; i < r->nexecs; i++) {
 		const struct report_exec *x = &r->execs[i];

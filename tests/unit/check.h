@@ -8,6 +8,7 @@
 #define GOMEMTRACE_CHECK_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static int check_failures;
 
@@ -25,5 +26,18 @@ static int check_failures;
 	} while (0)
 
 #define CHECK_DONE() (check_failures ? 1 : 0)
+
+/* The test workloads' folder (scripts/build-workloads.sh):
+ * $GOMEMTRACE_WORKLOADS, else $GOMEMTRACE_CACHE/workloads, else
+ * /var/cache/gomemtrace/workloads; into buf of len bytes. */
+static inline void check_workloads_dir(char *buf, size_t len)
+{
+	const char *env = getenv("GOMEMTRACE_WORKLOADS"), *cache = getenv("GOMEMTRACE_CACHE");
+
+	if (env)
+		snprintf(buf, len, "%s", env);
+	else
+		snprintf(buf, len, "%s/workloads", cache ? cache : "/var/cache/gomemtrace");
+}
 
 #endif

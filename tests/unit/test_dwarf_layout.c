@@ -432,18 +432,12 @@ cleanup:
 
 int main(void)
 {
-	const char *env = getenv("GOMEMTRACE_WORKLOADS"), *cache;
+	const char *env;
 	char plain[2][4096], zdebug[2][4096], src[4096], what[64];
 	static const int fuzzed[2] = { 119, 127 };	/* DWARF 4 and DWARF 5 */
 	int copies = 40;
 
-	if (env) {
-		snprintf(workloads, sizeof(workloads), "%s", env);
-	} else {
-		cache = getenv("GOMEMTRACE_CACHE");
-		snprintf(workloads, sizeof(workloads), "%s/workloads",
-			 cache ? cache : "/var/cache/gomemtrace");
-	}
+	check_workloads_dir(workloads, sizeof(workloads));
 	env = getenv("GOMEMTRACE_TEST_MUTATIONS");
 	if (env && atoi(env) > 0)
 		copies = atoi(env);

@@ -343,16 +343,9 @@ static void test_locate(const char *workloads)
 
 int main(void)
 {
-	const char *env = getenv("GOMEMTRACE_WORKLOADS"), *cache;
 	char workloads[2048];
 
-	if (env) {
-		snprintf(workloads, sizeof(workloads), "%s", env);
-	} else {
-		cache = getenv("GOMEMTRACE_CACHE");
-		snprintf(workloads, sizeof(workloads), "%s/workloads",
-			 cache ? cache : "/var/cache/gomemtrace");
-	}
+	check_workloads_dir(workloads, sizeof(workloads));
 	test_walk(119);
 	test_walk(127);
 	test_scale();

@@ -127,7 +127,8 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
 FUZZ_PARSERS := binary/elf_reader binary/pclntab binary/buildinfo binary/dwarf_layout \
 		binary/gobinary binary/gotype aggregate/symbolize binary/prologue \
 		binary/go_layouts target/runtime_state target/target_mem target/target_maps \
-		binary/gocode aggregate/sizeclass target/memprof
+		binary/gocode aggregate/sizeclass target/memprof binary/callgraph \
+		probes/alloc_proof
 FUZZ_LIB_OBJS := $(patsubst %,$(FUZZ_OUTPUT)/userspace/%.o,$(FUZZ_PARSERS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUTPUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
 

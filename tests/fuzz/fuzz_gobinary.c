@@ -5,14 +5,17 @@
  * what the tracer asks: build info, functions by index, name and PC, their
  * prologues (prologue.c, as the probe plan reads them), the inline-expanded
  * frames of a few PCs, and a symbolizer's allocation site of a made-up
- * stack (with a PIE-like load bias).
+ * stack (with a PIE-like load bias), and its call graph with the exact
+ * plan's proof over it (callgraph.c, alloc_proof.c).
  */
 #include <stdint.h>
 #include <string.h>
 
+#include "binary/callgraph.h"
 #include "binary/gobinary.h"
 #include "binary/prologue.h"
 #include "aggregate/symbolize.h"
+#include "probes/alloc_proof.h"
 
 #define SAMPLE_FUNCS 16
 #define MAX_FRAMES 32
@@ -102,6 +105,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (uint32_t i = 0; i < st.nlocs; i++)
 				use_frames(st.locs[i].frames, st.locs[i].nframes);
 		symbolizer_free(sym);
+	}
+	{
+		struct callgraph *g = NULL;
+
+		if (!callgraph_build(bin, &g)) {
+			uint32_t probed[2] = { 0, (uint32_t)(callgraph_count(g) / 2) };
+			size_t nc;
+
+			for (i = 0; i < callgraph_count(g); i += step) {
+				sink += callgraph_address_taken(g, i) + callgraph_entry(g, i) +
+					strlen(callgraph_name(g, i));
+				callgraph_callees(g, i, &nc);
+				sink += nc;
+				callgraph_callers(g, i, &nc);
+				sink += nc;
+			}
+			sink += alloc_proof_check(g, probed, 2, err, sizeof(err));
+			callgraph_free(g);
+		}
 	}
 	gobin_close(bin);
 	return 0;

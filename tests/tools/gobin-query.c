@@ -11,6 +11,14 @@
  *   gobin-query BINARY sym [PC...]   frames of each PC (PCs from stdin if
  *                                    none): PC depth function file line entry
  *                                    wrapper(0/1)
+ *   gobin-query BINARY plan          the exact-mode probe plan: strategy,
+ *                                    then role function address placement
+ *                                    per probe (exit 3 and the reason on
+ *                                    stderr when no plan is proven)
+ *   gobin-query BINARY prove NAME... whether probing every function of these
+ *                                    names counts each allocation once
+ *                                    (probes/alloc_proof.h): "proven", or
+ *                                    the reason and exit 3
  *   gobin-query BINARY bench [N]     time N opens, symbolizing every
  *                                    function entry and 200000 random text
  *                                    PCs; peak RSS
@@ -26,7 +34,11 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "binary/callgraph.h"
+#include "binary/go_layouts.h"
 #include "binary/gobinary.h"
+#include "probes/alloc_proof.h"
+#include "probes/probe_plan.h"
 
 #define MAX_FRAMES 64
 #define BENCH_RANDOM_PCS 200000
@@ -141,6 +153,59 @@ static int cmd_bench(const char *path, int runs)
 	return 0;
 }
 
+static int cmd_plan(const struct gobin *bin)
+{
+	const struct go_layout *layout = go_layout_find(gobin_go_minor(bin));
+	static struct probe_plan plan;
+	char err[1024];
+
+	if (!layout) {
+		fprintf(stderr, "gobin-query: no layout for %s\n", gobin_go_version(bin));
+		return 3;
+	}
+	if (probe_plan_build(bin, layout, &plan, err, sizeof(err))) {
+		fprintf(stderr, "gobin-query: %s\n", err);
+		return 3;
+	}
+	printf("strategy\t%s\n", plan.alloc_strategy);
+	for (int i = 0; i < plan.n; i++)
+		printf("%s\t%s\t0x%" PRIx64 "\t%s\n", probe_role_name(plan.points[i].role),
+		       plan.points[i].function, plan.points[i].address,
+		       probe_placement_name(plan.points[i].placement));
+	return 0;
+}
+
+static int cmd_prove(const struct gobin *bin, char **names, int nnames)
+{
+	struct callgraph *g = NULL;
+	uint32_t *probed = NULL;
+	size_t n = 0, count;
+	char err[1024];
+	int ret = 3;
+
+	if (callgraph_build(bin, &g)) {
+		fprintf(stderr, "gobin-query: cannot read the call graph\n");
+		return 3;
+	}
+	count = callgraph_count(g);
+	probed = calloc(count ? count : 1, sizeof(*probed));
+	for (size_t i = 0; probed && i < count; i++)
+		for (int k = 0; k < nnames; k++)
+			if (!strcmp(callgraph_name(g, i), names[k]))
+				probed[n++] = (uint32_t)i;
+	if (!probed)
+		fprintf(stderr, "gobin-query: out of memory\n");
+	else if (alloc_proof_check(g, probed, n, err, sizeof(err)))
+		fprintf(stderr, "gobin-query: %s\n", err);
+	else {
+		printf("proven\t%zu functions\n", n);
+		ret = 0;
+	}
+	free(probed);
+	callgraph_free(g);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct gobin *bin = NULL;
@@ -151,7 +216,7 @@ int main(int argc, char **argv)
 	int i, ret = 0;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: gobin-query BINARY info|funcs|func|at|sym|bench [ARGS...]\n");
+		fprintf(stderr, "usage: gobin-query BINARY info|funcs|func|at|sym|plan|prove|bench [ARGS...]\n");
 		return 1;
 	}
 	cmd = argv[2];
@@ -175,6 +240,10 @@ int main(int argc, char **argv)
 		printf("pie\t%d\n", gobin_is_pie(bin));
 		printf("functions\t%zu\n", gobin_func_count(bin));
 		printf("first_load_vaddr\t0x%" PRIx64 "\n", gobin_first_load_vaddr(bin));
+	} else if (strcmp(cmd, "plan") == 0) {
+		ret = cmd_plan(bin);
+	} else if (strcmp(cmd, "prove") == 0) {
+		ret = cmd_prove(bin, argv + 3, argc - 3);
 	} else if (strcmp(cmd, "funcs") == 0) {
 		size_t k, n = gobin_func_count(bin);
 

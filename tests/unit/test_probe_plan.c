@@ -10,14 +10,17 @@
  * tests/integration/test_exact.) No root needed.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "binary/callgraph.h"
 #include "binary/go_layouts.h"
 #include "binary/gobinary.h"
 #include "binary/gocode.h"
+#include "probes/alloc_proof.h"
 #include "probes/memtrace_types.h"
 #include "probes/probe_plan.h"
 
@@ -28,6 +31,80 @@ static int count_role(const struct probe_plan *plan, enum probe_role role)
 	for (int i = 0; i < plan->n; i++)
 		n += plan->points[i].role == role;
 	return n;
+}
+
+/* Proves probing the functions named by the plan's allocation probes, less
+ * `drop`, plus `add` (NULL: none); returns alloc_proof_check's result. */
+static int prove_variant(const struct gobin *bin, const struct probe_plan *plan,
+			 const char *drop, const char *add, char *err, size_t errlen)
+{
+	struct callgraph *g = NULL;
+	uint32_t probed[MAX_PROBES + 4];
+	size_t n = 0, i;
+	int ret;
+
+	if (callgraph_build(bin, &g)) {
+		snprintf(err, errlen, "no call graph");
+		return -1;
+	}
+	for (int k = 0; k < plan->n; k++)
+		if (plan->points[k].role == PROBE_ALLOC &&
+		    (!drop || strcmp(plan->points[k].function, drop)) &&
+		    !callgraph_index(g, plan->points[k].func_entry, &i))
+			probed[n++] = (uint32_t)i;
+	for (i = 0; add && i < callgraph_count(g) && n < MAX_PROBES + 4; i++)
+		if (!strcmp(callgraph_name(g, i), add))
+			probed[n++] = (uint32_t)i;
+	ret = alloc_proof_check(g, probed, n, err, errlen);
+	callgraph_free(g);
+	return ret;
+}
+
+/*
+ * The proof refuses what would be wrong on this very binary: go1.19-1.23
+ * without mallocgc's probe (every allocation missed); go1.24-1.26 with
+ * mallocgc probed beside its leaves (counted twice); go1.27 without the
+ * tiny leaf (issue 9's first failure, as go1.26's sizespecializedmalloc
+ * had it) and with mallocgc alone (the compiler calls the size-specialized
+ * leaves itself).
+ */
+static void check_counterexamples(const struct gobin *bin, const struct probe_plan *plan,
+				  int minor, const char *version, const char *variant)
+{
+	char name[256], err[1024];
+	int ret;
+
+	if (minor <= 123) {
+		snprintf(name, sizeof(name), "%s %s: without mallocgc's probe: refused", version,
+			 variant);
+		ret = prove_variant(bin, plan, "runtime.mallocgc", NULL, err, sizeof(err));
+		CHECK(ret == -ENOEXEC && strstr(err, "runtime.mallocgc reaches runtime.("), name,
+		      "ret %d: %s", ret, err);
+		return;
+	}
+	if (minor <= 126) {
+		snprintf(name, sizeof(name), "%s %s: mallocgc beside its leaves: refused",
+			 version, variant);
+		ret = prove_variant(bin, plan, NULL, "runtime.mallocgc", err, sizeof(err));
+		CHECK(ret == -ENOEXEC && strstr(err, "runtime.mallocgc calls runtime.mallocgc") &&
+		      strstr(err, "twice"), name, "ret %d: %s", ret, err);
+		return;
+	}
+	snprintf(name, sizeof(name), "%s %s: without the tiny leaf: refused, naming it", version,
+		 variant);
+	ret = prove_variant(bin, plan, "runtime.mallocgcTinySC2", NULL, err, sizeof(err));
+	CHECK(ret == -ENOEXEC &&
+	      strstr(err, "runtime.mallocgcTinySC2 reaches runtime.(*mcache).nextFree"), name,
+	      "ret %d: %s", ret, err);
+	snprintf(name, sizeof(name), "%s %s: mallocgc alone: refused", version, variant);
+	{
+		struct probe_plan only = *plan;
+
+		only.n = 0;
+		ret = prove_variant(bin, &only, NULL, "runtime.mallocgc", err, sizeof(err));
+	}
+	CHECK(ret == -ENOEXEC && strstr(err, "without passing a probe"), name, "ret %d: %s",
+	      ret, err);
 }
 
 static void check_binary(const char *dir, const char *version, const char *variant)
@@ -69,6 +146,7 @@ static void check_binary(const char *dir, const char *version, const char *varia
 		CHECK(count_role(&plan, PROBE_ALLOC) >= 15, name, "%d alloc probes",
 		      count_role(&plan, PROBE_ALLOC));
 	}
+	check_counterexamples(bin, &plan, minor, version, variant);
 	snprintf(name, sizeof(name), "%s %s: GC and stack probes", version, variant);
 	CHECK(count_role(&plan, PROBE_GC_START) == 1 && count_role(&plan, PROBE_GC_END) == 1 &&
 	      count_role(&plan, PROBE_MORESTACK) == 1 && count_role(&plan, PROBE_COPYSTACK) == 1,

@@ -560,6 +560,21 @@ int gobin_symbol_addr(const struct gobin *bin, const char *name, uint64_t *addr)
 	return elf_symbol_value(&bin->elf, name, addr);
 }
 
+int gobin_load_segment(const struct gobin *bin, size_t i, uint64_t *vaddr,
+		       const uint8_t **data, size_t *len, bool *exec)
+{
+	const struct elf_segment *seg;
+
+	if (i >= bin->elf.nloads)
+		return -ENOENT;
+	seg = &bin->elf.loads[i];
+	*vaddr = seg->vaddr;
+	*data = seg->data.data;
+	*len = seg->data.len;
+	*exec = seg->flags & PF_X;
+	return 0;
+}
+
 int gobin_image_extent(const struct gobin *bin, uint64_t *lo, uint64_t *hi)
 {
 	uint64_t l = UINT64_MAX, h = 0;

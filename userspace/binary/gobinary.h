@@ -120,6 +120,10 @@ int gobin_vaddr_to_offset(const struct gobin *bin, uint64_t vaddr, uint64_t *off
 const uint8_t *gobin_read(const struct gobin *bin, uint64_t vaddr, size_t len);
 /* Address of an ELF .symtab symbol (data or code); -ENOENT when stripped. */
 int gobin_symbol_addr(const struct gobin *bin, const char *name, uint64_t *addr);
+/* The file image of PT_LOAD segment i (0, 1, ...): its link-time address,
+ * bytes and whether it is executable. Returns 0, or -ENOENT past the last. */
+int gobin_load_segment(const struct gobin *bin, size_t i, uint64_t *vaddr,
+		       const uint8_t **data, size_t *len, bool *exec);
 /* The link-time range [*lo, *hi) from the lowest PT_LOAD segment's start to
  * the highest one's file image end: where the binary's static data (type
  * descriptors among it) lies. Returns 0, or -ENOENT without segments. */

@@ -658,21 +658,6 @@ static int inuse_sites(const struct stack_table *allocs, struct symbolizer *sym,
 	return ret;
 }
 
-/* Every probe point of either mode, for --repair. */
-static int plan_all_points(const struct gobin *bin, const struct go_layout *layout,
-			   struct probe_plan *plan, char *err, size_t errlen)
-{
-	static struct probe_plan sampled;
-	int ret = probe_plan_build_alloc(bin, layout, PLAN_ALLOC_EXACT, plan, err, errlen);
-
-	if (ret || probe_plan_build_alloc(bin, layout, PLAN_ALLOC_SAMPLED, &sampled, err, errlen))
-		return ret;
-	for (int i = 0; i < sampled.n && plan->n < MAX_PROBES; i++)
-		if (sampled.points[i].role == PROBE_REFILL || sampled.points[i].role == PROBE_LARGE)
-			plan->points[plan->n++] = sampled.points[i];
-	return 0;
-}
-
 static void set_sources(struct report *r, bool exact, bool sampled, const struct budget *b)
 {
 	struct report_sources *s = &r->sources;
@@ -1342,7 +1327,8 @@ int main(int argc, char **argv)
 	exact = !strcmp(env.mode, "exact");
 	if (env.repair) {
 		/* Every point either mode may have used. */
-		ret = plan_all_points(bin, layout, &plan, err, sizeof(err));
+		ret = probe_plan_build_alloc(bin, layout, PLAN_ALLOC_CANDIDATES, &plan, err,
+					     sizeof(err));
 	} else {
 		enum plan_alloc alloc = exact ? PLAN_ALLOC_EXACT : choose_alloc(&rprof, bin, env.pid);
 

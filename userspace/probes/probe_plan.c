@@ -7,11 +7,13 @@
  * From 1.24 mallocgc dispatches to mallocgcTiny, mallocgcSmallNoscan,
  * mallocgcSmallScanNoHeader, mallocgcSmallScanHeader and mallocgcLarge; from
  * 1.27 the compiler also calls size-specialized mallocgc*SC<class> functions
- * directly, and mallocgc reaches them through tables. So when the binary has
- * such leaves, the leaves are probed and mallocgc is not; the *SlowPath
- * helpers run inside a leaf and are not probed either. The plan is checked:
- * no probed allocation function may call another one directly, or an
- * allocation would be counted twice.
+ * directly, and mallocgc reaches them through tables. Names only propose a
+ * plan (the leaves when the binary has them, else mallocgc); the binary's
+ * call graph decides (probes/alloc_proof.c: every path to the heap's span
+ * allocators passes exactly one probe). A binary for which neither plan is
+ * proven is refused, naming the function and the path that break it: an
+ * unknown allocation function, a leaf PGO inlined into mallocgc, user arena
+ * chunks.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -19,7 +21,9 @@
 #include <string.h>
 
 #include "probes/memtrace_types.h"
+#include "binary/callgraph.h"
 #include "binary/gocode.h"
+#include "probes/alloc_proof.h"
 #include "probes/probe_plan.h"
 #include "binary/prologue.h"
 
@@ -224,42 +228,30 @@ bool probe_placement_emulated(uint8_t placement)
 	       placement == PLACE_ASM_BRANCH;
 }
 
-/* A direct CALL rel32 (e8) from one allocation probe's function to another's
- * entry. Every byte offset is tried, so a real call is never missed; a false
- * match only makes the check stricter. */
-static const struct probe_point *calls_other_alloc(const struct gobin *bin,
-						   const struct probe_plan *plan,
-						   const struct probe_point *from)
+/* The plan's allocation probes proven against the binary's call graph
+ * (probes/alloc_proof.c). */
+static int prove_plan(const struct callgraph *g, const struct probe_plan *plan, char *err,
+		      size_t errlen)
 {
-	struct gobin_func fn;
-	const uint8_t *code;
-	uint64_t len;
+	uint32_t probed[MAX_PROBES];
+	size_t n = 0, i;
 
-	if (gobin_func_at(bin, from->func_entry, &fn))
-		return NULL;
-	len = fn.end - fn.entry;
-	code = gobin_read(bin, fn.entry, len);
-	if (!code)
-		return NULL;
-	for (uint64_t i = 0; i + 5 <= len; i++) {
-		uint64_t target;
-
-		if (code[i] != 0xe8)
+	for (int k = 0; k < plan->n; k++) {
+		if (plan->points[k].role != PROBE_ALLOC)
 			continue;
-		target = gocode_rel32_target(code, fn.entry, i + 1, i + 5);
-		for (int j = 0; j < plan->n; j++) {
-			const struct probe_point *to = &plan->points[j];
-
-			if (to != from && to->role == PROBE_ALLOC && to->func_entry == target)
-				return to;
+		if (callgraph_index(g, plan->points[k].func_entry, &i)) {
+			snprintf(err, errlen, "%s is not in the call graph",
+				 plan->points[k].function);
+			return -ENOEXEC;
 		}
+		probed[n++] = (uint32_t)i;
 	}
-	return NULL;
+	return alloc_proof_check(g, probed, n, err, errlen);
 }
 
-/* Every heap allocation exactly once (exact mode). */
-static int plan_exact_alloc(const struct gobin *bin, struct probe_plan *plan, char *err,
-			    size_t errlen)
+/* Proposal: the allocation leaves, by name (go1.24+). Returns how many. */
+static int propose_leaves(const struct gobin *bin, struct probe_plan *plan, char *err,
+			  size_t errlen)
 {
 	size_t nfuncs = gobin_func_count(bin);
 	struct gobin_func fn;
@@ -277,49 +269,60 @@ static int plan_exact_alloc(const struct gobin *bin, struct probe_plan *plan, ch
 		if (ret)
 			return ret;
 	}
-	/* A runtime.mallocgc* function that is neither mallocgc, a leaf nor
-	 * a helper the leaves call (*SlowPath) is an allocation path this plan
-	 * does not understand: counting without it could miss allocations. */
-	for (size_t i = 0; i < nfuncs; i++) {
-		const char *name;
-		size_t len;
+	return plan->n;
+}
 
-		if (gobin_func_by_index(bin, i, &fn))
-			continue;
-		name = fn.name;
-		len = strlen(name);
-		if (strncmp(name, "runtime.mallocgc", strlen("runtime.mallocgc")) ||
-		    !strcmp(name, "runtime.mallocgc") || leaf_kind(name) ||
-		    (len > strlen("SlowPath") &&
-		     !strcmp(name + len - strlen("SlowPath"), "SlowPath")))
-			continue;
-		snprintf(err, errlen, "%s: an allocation function gomemtrace does not know "
-			 "how to count", name);
-		return -ENOEXEC;
-	}
-	if (plan->n) {
-		plan->alloc_strategy = "allocation leaves";
-	} else {
-		plan->alloc_strategy = "runtime.mallocgc";
-		if (gobin_find_func(bin, "runtime.mallocgc", &fn)) {
-			snprintf(err, errlen, "runtime.mallocgc not found: not a Go program?");
-			return -ENOEXEC;
-		}
-		ret = add_point(bin, plan, &fn, PROBE_ALLOC, ALLOC_PROBE_MALLOCGC, false,
-				err, errlen);
-		if (ret)
-			return ret;
-	}
-	for (int i = 0; i < plan->n; i++) {
-		const struct probe_point *to = calls_other_alloc(bin, plan, &plan->points[i]);
+/*
+ * Every heap allocation exactly once (exact mode). Names propose, the call
+ * graph decides: the leaves if the binary has them, else runtime.mallocgc,
+ * each kept only if alloc_proof_check proves it; a binary neither plan is
+ * proven for is refused with the reason of the first one tried.
+ */
+static int plan_exact_alloc(const struct gobin *bin, struct probe_plan *plan, char *err,
+			    size_t errlen)
+{
+	char leaves_err[512] = "";
+	struct callgraph *g = NULL;
+	struct gobin_func fn;
+	int ret;
 
-		if (to) {
-			snprintf(err, errlen, "%s calls %s: probing both would count "
-				 "allocations twice", plan->points[i].function, to->function);
-			return -ENOEXEC;
-		}
+	ret = callgraph_build(bin, &g);
+	if (ret) {
+		snprintf(err, errlen, "cannot read the call graph: %s", strerror(-ret));
+		return ret == -ENOMEM ? ret : -ENOEXEC;
 	}
-	return 0;
+	ret = propose_leaves(bin, plan, err, errlen);
+	if (ret < 0)
+		goto out;
+	if (ret > 0) {
+		ret = prove_plan(g, plan, leaves_err, sizeof(leaves_err));
+		if (!ret) {
+			plan->alloc_strategy = "allocation leaves";
+			goto out;
+		}
+		if (ret == -ENOMEM)
+			goto fail;
+		plan->n = 0;
+	}
+	if (gobin_find_func(bin, "runtime.mallocgc", &fn)) {
+		snprintf(err, errlen, "%s", leaves_err[0] ? leaves_err :
+			 "runtime.mallocgc not found: not a Go program?");
+		ret = -ENOEXEC;
+		goto out;
+	}
+	ret = add_point(bin, plan, &fn, PROBE_ALLOC, ALLOC_PROBE_MALLOCGC, false, err, errlen);
+	if (ret)
+		goto out;
+	plan->alloc_strategy = "runtime.mallocgc";
+	ret = prove_plan(g, plan, err, errlen);
+	if (ret && leaves_err[0])
+		snprintf(err, errlen, "%s", leaves_err);
+fail:
+	if (ret && ret != -ENOMEM)
+		ret = -ENOEXEC;
+out:
+	callgraph_free(g);
+	return ret;
 }
 
 /*
@@ -409,6 +412,19 @@ int probe_plan_build_alloc(const struct gobin *bin, const struct go_layout *layo
 		break;
 	case PLAN_ALLOC_SAMPLED:
 		ret = plan_sampled_alloc(bin, layout, plan, err, errlen);
+		break;
+	case PLAN_ALLOC_CANDIDATES:
+		plan->alloc_strategy = "every candidate (not attached)";
+		ret = propose_leaves(bin, plan, err, errlen);
+		if (ret >= 0)
+			ret = add_named(bin, plan, "runtime.mallocgc", PROBE_ALLOC, false, err,
+					errlen);
+		if (!ret)
+			ret = add_named(bin, plan, "runtime.(*mcache).refill", PROBE_REFILL, false,
+					err, errlen);
+		if (!ret)
+			ret = add_named(bin, plan, "runtime.(*mcache).allocLarge", PROBE_LARGE,
+					false, err, errlen);
 		break;
 	case PLAN_ALLOC_LARGE:
 		plan->alloc_strategy = "large allocations (the timeline's)";

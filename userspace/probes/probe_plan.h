@@ -34,6 +34,9 @@ enum plan_alloc {
 	PLAN_ALLOC_LARGE,	/* the sites as PLAN_ALLOC_NONE; (*mcache).allocLarge
 				 * only, for timeline.json's large allocations
 				 * (at most one hit per 32 KiB allocated) */
+	PLAN_ALLOC_CANDIDATES,	/* every allocation point any plan may probe,
+				 * proven or not: never attached (--repair
+				 * looks for breakpoints at them) */
 };
 
 /* "alloc", "gc_start", "gc_end", "morestack", "copystack",
@@ -92,8 +95,10 @@ bool probe_placement_emulated(uint8_t placement);
 
 /*
  * Chooses the probe points of a Go binary so that every heap allocation hits
- * exactly one probe, and locates the GC and stack growth probes. Returns 0,
- * or -ENOEXEC/-ENOENT with a reason in err.
+ * exactly one probe, proven over the binary's call graph
+ * (probes/alloc_proof.h), and locates the GC and stack growth probes.
+ * Returns 0, -ENOMEM, or -ENOEXEC/-ENOENT with a reason in err (for
+ * -ENOEXEC from the proof: the function and path it could not count).
  */
 int probe_plan_build(const struct gobin *bin, const struct go_layout *layout,
 		     struct probe_plan *plan, char *err, size_t errlen);

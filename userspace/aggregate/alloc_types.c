@@ -116,7 +116,8 @@ static const char *lookup(const struct type_namer *n, uint64_t typ, bool *owned)
 			      &n->layout[img], &name, &len);
 	if (ret == -ENXIO)
 		return TYPE_RUNTIME;
-	if (ret || !len)
+	/* An empty name (a NUL first) is no name: pprof labels need one. */
+	if (ret || !len || !name[0])
 		return TYPE_UNKNOWN;
 	/* A NUL inside a hostile name ends it. */
 	s = strndup((const char *)name, len);

@@ -37,6 +37,9 @@ const volatile __u64 go_mspan_alloc_count_before_cache_off = 0;
 const volatile __u64 large_alloc_bytes = ~0ULL;
 /* Link-time extent of the binary's file image (gobin_image_extent). */
 const volatile __u64 image_lo = 0, image_hi = 0;
+/* Link-time range of a probed allocation function whose calls into probed
+ * leaves the leaves leave uncounted (ALLOC_PROBE_NOT_FROM_DISPATCHER). */
+const volatile __u64 dispatcher_lo = 0, dispatcher_hi = 0;
 /* The walk across a cgo callback (struct cgo_unwind): link-time ranges of
  * runtime.cgocallback, systemstack_switch and cgocall, and the SP deltas of
  * their bodies (systemstack_switch's: 0 or 8). All 0: no cgocallback. */
@@ -542,7 +545,8 @@ SEC("uprobe")
 int alloc(struct pt_regs *ctx)
 {
 	__u64 size = ctx->ax, typ = ctx->bx, cookie = bpf_get_attach_cookie(ctx), bias;
-	struct alloc_key key = { .size = size, .typ = typ, .probe = cookie & 0xff };
+	struct alloc_key key = { .size = size, .typ = typ,
+				 .probe = cookie & ALLOC_PROBE_KIND_MASK };
 	struct alloc_event *e;
 	struct scratch *sc;
 	bool need_type;
@@ -553,8 +557,13 @@ int alloc(struct pt_regs *ctx)
 		count(COUNTER_RESTARTS);
 		return 0;
 	}
-	count(COUNTER_ALLOC_HITS);
 	bias = probe_bias(ctx);
+	/* Before the frame is set up (the leaves' placements), [RSP] is the
+	 * return address: a call from the dispatcher is its allocation. */
+	if ((cookie & ALLOC_PROBE_NOT_FROM_DISPATCHER) &&
+	    in_range(read_user_u64(ctx->sp), bias, dispatcher_lo, dispatcher_hi))
+		return 0;
+	count(COUNTER_ALLOC_HITS);
 	/* Kinds that do not imply pointers-or-not need the type's ptrdata:
 	 * read here only for types made at run time (reflect); user space
 	 * reads the binary's own from the file. */

@@ -42,6 +42,12 @@ enum alloc_probe_kind {
 					 * allocation, key.size as requested */
 };
 
+/* With the kind: a leaf that does not count calls from the dispatcher
+ * (dispatcher_lo/hi), whose own probe counted them: a PGO build's mallocgc
+ * with some leaves inlined (probe_plan.c). */
+#define ALLOC_PROBE_NOT_FROM_DISPATCHER 0x80
+#define ALLOC_PROBE_KIND_MASK 0x7f
+
 /*
  * Where in its function a probe sits; the attach cookie's second byte. The
  * kernel emulates a JLS or a PUSHQ (~0.5 us a hit here) and single-steps

@@ -271,8 +271,69 @@ static void test_helpers(void)
 	callgraph_free(t.g);
 }
 
+/* A PGO build (go1.27's compiler): mallocgc inlined the tiny and small
+ * leaves and allocates itself, still calls mallocgcLarge and, through its
+ * table, the size-specialized leaves the compiler also calls directly. */
+static void test_dispatcher(void)
+{
+	static const char *const f[] = {
+		"main.main", "runtime.mallocgc", "runtime.mallocgcSmallNoScanSC2",
+		"runtime.mallocgcLarge", "runtime.helper", "runtime.(*mcache).nextFree",
+		"runtime.(*mcache).allocLarge", NULL,
+	};
+	const char *const all[] = { "runtime.mallocgc", "runtime.mallocgcSmallNoScanSC2",
+				    "runtime.mallocgcLarge", NULL };
+	struct graph t;
+	uint32_t p[3];
+	char err[1024];
+	int ret;
+
+	define(&t, f);
+	taken(&t, "main.main");
+	call(&t, "main.main", "runtime.mallocgc");
+	call(&t, "main.main", "runtime.mallocgcSmallNoScanSC2");
+	call(&t, "runtime.mallocgc", "runtime.(*mcache).nextFree");
+	call(&t, "runtime.mallocgc", "runtime.mallocgcLarge");
+	call(&t, "runtime.mallocgc", "runtime.mallocgcSmallNoScanSC2");	/* table, LEA */
+	call(&t, "runtime.mallocgcSmallNoScanSC2", "runtime.(*mcache).nextFree");
+	call(&t, "runtime.mallocgcLarge", "runtime.(*mcache).allocLarge");
+	callgraph_finish(t.g);
+
+	expect(&t, "dispatcher: the leaves alone miss mallocgc's inlined allocations",
+	       (const char *const[]){ "runtime.mallocgcSmallNoScanSC2", "runtime.mallocgcLarge",
+				      NULL },
+	       "runtime.mallocgc reaches runtime.(*mcache).nextFree");
+	expect(&t, "dispatcher: mallocgc beside its leaves, none skipping, counts twice", all,
+	       "twice");
+	for (int i = 0; i < 3; i++)
+		p[i] = (uint32_t)idx(&t, all[i]);
+	ret = alloc_proof_check_dispatch(t.g, p, 3, p[0], err, sizeof(err));
+	CHECK(ret == 0, "dispatcher: mallocgc beside leaves that skip its calls is proven",
+	      "ret %d: %s", ret, err);
+	callgraph_free(t.g);
+
+	/* Through a helper, the leaf's return address is not in mallocgc. */
+	define(&t, f);
+	taken(&t, "main.main");
+	call(&t, "main.main", "runtime.mallocgc");
+	call(&t, "runtime.mallocgc", "runtime.(*mcache).nextFree");
+	call(&t, "runtime.mallocgc", "runtime.helper");
+	call(&t, "runtime.helper", "runtime.mallocgcLarge");
+	call(&t, "main.main", "runtime.mallocgcSmallNoScanSC2");
+	call(&t, "runtime.mallocgcSmallNoScanSC2", "runtime.(*mcache).nextFree");
+	call(&t, "runtime.mallocgcLarge", "runtime.(*mcache).allocLarge");
+	callgraph_finish(t.g);
+	for (int i = 0; i < 3; i++)
+		p[i] = (uint32_t)idx(&t, all[i]);
+	ret = alloc_proof_check_dispatch(t.g, p, 3, p[0], err, sizeof(err));
+	CHECK(ret == -ENOEXEC && strstr(err, "through runtime.helper"),
+	      "dispatcher: a leaf behind mallocgc's helper counts twice", "ret %d: %s", ret, err);
+	callgraph_free(t.g);
+}
+
 int main(void)
 {
+	test_dispatcher();
 	test_mallocgc();
 	test_leaves();
 	test_helpers();

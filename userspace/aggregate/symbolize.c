@@ -350,6 +350,13 @@ int symbolizer_profile_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t
 	/* The recorded window; pprof completes the inlined frames of its
 	 * last PC (runtime_expandFinalInlineFrame). */
 	profile_window(s->go_minor, &skip, &depth);
+	/* From 1.24 the window counts the leaf (mallocgcTiny, ...) that
+	 * called profilealloc, a logical frame even when PGO inlined it into
+	 * mallocgc; a stack probed on mallocgc itself (probe_plan.c's plans
+	 * for such builds) does not hold it. */
+	if (s->go_minor >= 124 && skip && n && s->stack_frame_pc[0] == 0 &&
+	    !strcmp(s->stack_frames[0].symbol, "runtime.mallocgc"))
+		skip--;
 	first = n > skip ? skip : 0;
 	end = n - first > depth ? first + depth : n;
 	while (end < n && s->stack_frame_pc[end] == s->stack_frame_pc[end - 1])

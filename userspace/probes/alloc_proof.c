@@ -22,7 +22,11 @@
  *   probe: allocations are missed (issue 9's mallocgcTinySize1..15).
  * - Once: no probed function reaches another probed function directly or
  *   through internal code, which would count one allocation twice (mallocgc
- *   and the leaf it dispatches to); each reaches a sink itself. A probed
+ *   and the leaf it dispatches to); each reaches a sink itself. One
+ *   exception, the dispatcher: when PGO inlines some leaves into mallocgc,
+ *   mallocgc is probed beside the leaves it still calls, and those leaves'
+ *   probes skip calls returning into it (a direct or table call from it;
+ *   never through a helper, whose return address would not tell). A probed
  *   function reaching another through a root (mallocgc -> gcStart ->
  *   ... -> newobject -> mallocgc) is a separate allocation, and counted so.
  * - Names are hints, not the authority: every runtime.mallocgc* function
@@ -71,6 +75,7 @@ struct proof {
 	uint32_t *parent;	/* BFS tree from the roots (F_OUT) */
 	uint32_t *queue;
 	uint32_t *seen;		/* per probed function DFS stamps */
+	uint32_t dispatcher;	/* ALLOC_PROOF_NO_DISPATCHER: none */
 };
 
 static bool is_sink_name(const char *name)
@@ -197,7 +202,9 @@ static bool reaches_probed(struct proof *p, uint32_t from, uint32_t *to, uint32_
 			uint32_t v = c[k];
 
 			if (p->f[v] & F_PROBED) {
-				if (v == from)
+				/* the dispatcher's own calls: skipped by
+				 * the callee's probe */
+				if (v == from || (u == from && from == p->dispatcher))
 					continue;
 				*to = v;
 				*via = u;
@@ -297,7 +304,14 @@ static int prove(struct proof *p, const uint32_t *probed, size_t nprobed, char *
 int alloc_proof_check(const struct callgraph *g, const uint32_t *probed, size_t nprobed,
 		      char *err, size_t errlen)
 {
-	struct proof p = { .g = g, .n = callgraph_count(g) };
+	return alloc_proof_check_dispatch(g, probed, nprobed, ALLOC_PROOF_NO_DISPATCHER, err,
+					  errlen);
+}
+
+int alloc_proof_check_dispatch(const struct callgraph *g, const uint32_t *probed,
+			       size_t nprobed, uint32_t dispatcher, char *err, size_t errlen)
+{
+	struct proof p = { .g = g, .n = callgraph_count(g), .dispatcher = dispatcher };
 	int ret = -ENOMEM;
 
 	p.f = calloc(p.n ? p.n : 1, sizeof(*p.f));

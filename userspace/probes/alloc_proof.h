@@ -27,4 +27,16 @@
 int alloc_proof_check(const struct callgraph *g, const uint32_t *probed, size_t nprobed,
 		      char *err, size_t errlen);
 
+/* No dispatcher (alloc_proof_check_dispatch). */
+#define ALLOC_PROOF_NO_DISPATCHER UINT32_MAX
+
+/*
+ * The same where probed function `dispatcher` may call other probed
+ * functions directly: their probes skip calls whose return address lies in
+ * the dispatcher (ALLOC_PROBE_NOT_FROM_DISPATCHER), so each allocation is
+ * still counted once. Calls through any other function are not excused.
+ */
+int alloc_proof_check_dispatch(const struct callgraph *g, const uint32_t *probed,
+			       size_t nprobed, uint32_t dispatcher, char *err, size_t errlen);
+
 #endif

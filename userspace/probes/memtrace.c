@@ -326,6 +326,8 @@ static void configure(struct memtrace_bpf *skel, const struct probe_plan *plan,
 	skel->rodata->go_memstats_numgc_addr = plan->memstats_numgc_addr;
 	skel->rodata->image_lo = plan->image_lo;
 	skel->rodata->image_hi = plan->image_hi;
+	skel->rodata->dispatcher_lo = plan->dispatcher_lo;
+	skel->rodata->dispatcher_hi = plan->dispatcher_hi;
 	if (opts->large_alloc_bytes)
 		skel->rodata->large_alloc_bytes = opts->large_alloc_bytes;
 	skel->rodata->cgo_callback_lo = plan->cgo.callback_lo;

@@ -229,11 +229,11 @@ bool probe_placement_emulated(uint8_t placement)
 }
 
 /* The plan's allocation probes proven against the binary's call graph
- * (probes/alloc_proof.c). */
+ * (probes/alloc_proof.c), with the plan's dispatcher if it has one. */
 static int prove_plan(const struct callgraph *g, const struct probe_plan *plan, char *err,
 		      size_t errlen)
 {
-	uint32_t probed[MAX_PROBES];
+	uint32_t probed[MAX_PROBES], dispatcher = ALLOC_PROOF_NO_DISPATCHER;
 	size_t n = 0, i;
 
 	for (int k = 0; k < plan->n; k++) {
@@ -244,18 +244,21 @@ static int prove_plan(const struct callgraph *g, const struct probe_plan *plan, 
 				 plan->points[k].function);
 			return -ENOEXEC;
 		}
+		if (plan->dispatcher_hi && plan->points[k].func_entry == plan->dispatcher_lo)
+			dispatcher = (uint32_t)i;
 		probed[n++] = (uint32_t)i;
 	}
-	return alloc_proof_check(g, probed, n, err, errlen);
+	return alloc_proof_check_dispatch(g, probed, n, dispatcher, err, errlen);
 }
 
-/* Proposal: the allocation leaves, by name (go1.24+). Returns how many. */
-static int propose_leaves(const struct gobin *bin, struct probe_plan *plan, char *err,
-			  size_t errlen)
+/* Proposal: the allocation leaves, by name (go1.24+), each with `flags`
+ * (ALLOC_PROBE_NOT_FROM_DISPATCHER) added to its kind. Returns how many. */
+static int propose_leaves(const struct gobin *bin, struct probe_plan *plan, uint8_t flags,
+			  char *err, size_t errlen)
 {
 	size_t nfuncs = gobin_func_count(bin);
 	struct gobin_func fn;
-	int ret;
+	int ret, n = 0;
 
 	for (size_t i = 0; i < nfuncs; i++) {
 		int kind;
@@ -265,61 +268,85 @@ static int propose_leaves(const struct gobin *bin, struct probe_plan *plan, char
 		kind = leaf_kind(fn.name);
 		if (!kind)
 			continue;
-		ret = add_point(bin, plan, &fn, PROBE_ALLOC, kind, false, err, errlen);
+		ret = add_point(bin, plan, &fn, PROBE_ALLOC, kind | flags, false, err, errlen);
 		if (ret)
 			return ret;
+		n++;
 	}
-	return plan->n;
+	return n;
 }
 
 /*
  * Every heap allocation exactly once (exact mode). Names propose, the call
- * graph decides: the leaves if the binary has them, else runtime.mallocgc,
- * each kept only if alloc_proof_check proves it; a binary neither plan is
- * proven for is refused with the reason of the first one tried.
+ * graph decides. Tried in order, the first proven wins:
+ *  1. the leaves, when the binary has them (go1.24+);
+ *  2. runtime.mallocgc alone (go1.19-1.23; also a go1.24-1.25 PGO build
+ *     that inlined leaves into mallocgc, whose other leaves only mallocgc
+ *     calls);
+ *  3. mallocgc beside the leaves, which skip calls from mallocgc (a go1.27
+ *     PGO build: mallocgc inlined the tiny and small leaves, the compiler
+ *     calls the size-specialized ones directly).
+ * A binary none is proven for is refused with the first one's reason.
  */
 static int plan_exact_alloc(const struct gobin *bin, struct probe_plan *plan, char *err,
 			    size_t errlen)
 {
-	char leaves_err[512] = "";
+	char first_err[512] = "";
 	struct callgraph *g = NULL;
-	struct gobin_func fn;
-	int ret;
+	struct gobin_func malloc_fn;
+	bool has_malloc;
+	int ret, nleaves;
 
 	ret = callgraph_build(bin, &g);
 	if (ret) {
 		snprintf(err, errlen, "cannot read the call graph: %s", strerror(-ret));
 		return ret == -ENOMEM ? ret : -ENOEXEC;
 	}
-	ret = propose_leaves(bin, plan, err, errlen);
-	if (ret < 0)
+	has_malloc = !gobin_find_func(bin, "runtime.mallocgc", &malloc_fn);
+	nleaves = propose_leaves(bin, plan, 0, err, errlen);
+	if (nleaves < 0) {
+		ret = nleaves;
 		goto out;
-	if (ret > 0) {
-		ret = prove_plan(g, plan, leaves_err, sizeof(leaves_err));
+	}
+	for (int attempt = 1; attempt <= 3; attempt++) {
+		char *why = first_err[0] ? err : first_err;
+		size_t whylen = first_err[0] ? errlen : sizeof(first_err);
+
+		plan->n = 0;
+		plan->dispatcher_lo = plan->dispatcher_hi = 0;
+		if ((attempt != 2 && !nleaves) || (attempt != 1 && !has_malloc))
+			continue;
+		if (attempt != 2) {
+			ret = propose_leaves(bin, plan, attempt == 3 ? ALLOC_PROBE_NOT_FROM_DISPATCHER : 0,
+					     err, errlen);
+			if (ret < 0)
+				goto out;
+		}
+		if (attempt != 1) {
+			ret = add_point(bin, plan, &malloc_fn, PROBE_ALLOC, ALLOC_PROBE_MALLOCGC,
+					false, err, errlen);
+			if (ret)
+				goto out;
+		}
+		if (attempt == 3) {
+			plan->dispatcher_lo = malloc_fn.entry;
+			plan->dispatcher_hi = malloc_fn.end;
+		}
+		ret = prove_plan(g, plan, why, whylen);
 		if (!ret) {
-			plan->alloc_strategy = "allocation leaves";
+			plan->alloc_strategy = attempt == 1 ? "allocation leaves" :
+					       attempt == 2 ? "runtime.mallocgc" :
+					       "runtime.mallocgc and the leaves it calls";
 			goto out;
 		}
 		if (ret == -ENOMEM)
-			goto fail;
-		plan->n = 0;
+			goto out;
 	}
-	if (gobin_find_func(bin, "runtime.mallocgc", &fn)) {
-		snprintf(err, errlen, "%s", leaves_err[0] ? leaves_err :
-			 "runtime.mallocgc not found: not a Go program?");
-		ret = -ENOEXEC;
-		goto out;
-	}
-	ret = add_point(bin, plan, &fn, PROBE_ALLOC, ALLOC_PROBE_MALLOCGC, false, err, errlen);
-	if (ret)
-		goto out;
-	plan->alloc_strategy = "runtime.mallocgc";
-	ret = prove_plan(g, plan, err, errlen);
-	if (ret && leaves_err[0])
-		snprintf(err, errlen, "%s", leaves_err);
-fail:
-	if (ret && ret != -ENOMEM)
-		ret = -ENOEXEC;
+	plan->n = 0;
+	plan->dispatcher_lo = plan->dispatcher_hi = 0;
+	snprintf(err, errlen, "%s", first_err[0] ? first_err :
+		 "runtime.mallocgc not found: not a Go program?");
+	ret = -ENOEXEC;
 out:
 	callgraph_free(g);
 	return ret;
@@ -415,7 +442,7 @@ int probe_plan_build_alloc(const struct gobin *bin, const struct go_layout *layo
 		break;
 	case PLAN_ALLOC_CANDIDATES:
 		plan->alloc_strategy = "every candidate (not attached)";
-		ret = propose_leaves(bin, plan, err, errlen);
+		ret = propose_leaves(bin, plan, 0, err, errlen);
 		if (ret >= 0)
 			ret = add_named(bin, plan, "runtime.mallocgc", PROBE_ALLOC, false, err,
 					errlen);

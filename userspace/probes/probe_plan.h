@@ -82,6 +82,10 @@ struct probe_plan {
 	/* Link-time extent of the file image: types there are read from the
 	 * file, not by the probes (gobin_image_extent; 0, 0: none). */
 	uint64_t image_lo, image_hi;
+	/* Link-time range of the dispatcher: a probed allocation function
+	 * (runtime.mallocgc) that calls probed leaves, whose probes
+	 * (ALLOC_PROBE_NOT_FROM_DISPATCHER) skip calls from it. 0, 0: none. */
+	uint64_t dispatcher_lo, dispatcher_hi;
 	struct cgo_unwind cgo;
 };
 

@@ -279,7 +279,8 @@ static __always_inline bool in_range(__u64 addr, __u64 bias, __u64 lo, __u64 hi)
  * may already hold the words around bp. The walk ends where the chain leaves
  * the stack it started on (callers' frames are always higher): at a switch
  * from the system stack back to the goroutine, which is also where the Go
- * runtime's own traceback stops.
+ * runtime's own traceback stops (callers() unwinds without
+ * unwindJumpStack: systemstack, an SPWrite function, is its last frame).
  *
  * A cgo callback is the exception (asm_amd64.s cgocallback): cgocallbackg
  * runs on the goroutine's stack below a copy of cgocallback's g0 frame
@@ -352,8 +353,15 @@ static __always_inline __u32 fp_walk(__u64 bp, __u64 *frames, __u32 max,
 			 * size above that, less 8. */
 			next = sp + cgo_call_frame;
 		}
-		if (next <= bp)
+		/* The chain's end (BP 0 above a goroutine's goexit, a
+		 * thread's rt0_go or mstart) or a switch to another stack
+		 * (the goroutine's, above systemstack's call on g0): the
+		 * runtime's unwinder shows this last return address too
+		 * (symbolize.c drops goexit's), and stops. */
+		if (next <= bp) {
+			i++;
 			break;
+		}
 		bp = next;
 	}
 	return i;

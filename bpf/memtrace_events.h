@@ -40,6 +40,12 @@ enum alloc_probe_kind {
 					 * from the span it replaces */
 	ALLOC_PROBE_ALLOC_LARGE = 8,	/* (*mcache).allocLarge: one > 32 KiB
 					 * allocation, key.size as requested */
+	/* Exact mode again: */
+	ALLOC_PROBE_ARENA_CHUNK = 9,	/* runtime.newUserArenaChunk (GOEXPERIMENT=
+					 * arenas): one user arena chunk, which the
+					 * runtime counts as one large allocation;
+					 * no arguments: key.size is the rodata
+					 * arena_chunk_bytes, no type */
 };
 
 /*

@@ -300,7 +300,8 @@ int aggregate_alloc(struct aggregate *agg, uint8_t probe, uint8_t flags, uint64_
 
 	if (probe == ALLOC_PROBE_REFILL || probe == ALLOC_PROBE_ALLOC_LARGE)
 		return aggregate_sample(agg, probe, size, frames, nframes, objects);
-	acc = go_alloc_size(agg->go_minor, agg->build_modes, probe, flags & ALLOC_F_SCAN, size);
+	acc = go_alloc_size(agg->go_minor, agg->build_modes, agg->experiments, probe,
+			    flags & ALLOC_F_SCAN, size);
 
 	agg->alloc_objects += objects;
 	agg->alloc_bytes += acc.bytes * objects;

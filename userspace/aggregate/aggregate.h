@@ -114,6 +114,7 @@ struct heap_sample {
 struct aggregate {
 	int go_minor;			/* size accounting follows the version */
 	unsigned build_modes;		/* and the sanitizer build modes (GO_BUILD_*) */
+	unsigned experiments;		/* and GOEXPERIMENTs (aggregate/sizeclass.h GO_EXP_*) */
 	struct stack_table allocs;
 	struct stack_table growths;
 	uint64_t alloc_objects, alloc_bytes;

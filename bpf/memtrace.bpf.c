@@ -35,6 +35,8 @@ const volatile __u64 go_mspan_alloc_count_before_cache_off = 0;
 /* Allocations of at least this many bytes (requested) are also sent one by
  * one, for the timeline (--large-alloc); ~0: none. */
 const volatile __u64 large_alloc_bytes = ~0ULL;
+/* What MemStats counts for one user arena chunk (ALLOC_PROBE_ARENA_CHUNK). */
+const volatile __u64 arena_chunk_bytes = 0;
 /* Link-time extent of the binary's file image (gobin_image_extent). */
 const volatile __u64 image_lo = 0, image_hi = 0;
 /* The walk across a cgo callback (struct cgo_unwind): link-time ranges of
@@ -547,6 +549,11 @@ int alloc(struct pt_regs *ctx)
 	struct scratch *sc;
 	bool need_type;
 
+	if (key.probe == ALLOC_PROBE_ARENA_CHUNK) {
+		/* newUserArenaChunk() has no arguments */
+		size = key.size = arena_chunk_bytes;
+		typ = key.typ = 0;
+	}
 	if (!size || !wanted())
 		return 0;
 	if (restarts(ctx, cookie)) {

@@ -31,6 +31,7 @@
 #include "aggregate/heap_profile.h"
 #include "aggregate/live.h"
 #include "aggregate/sampled.h"
+#include "aggregate/sizeclass.h"
 #include "binary/dwarf_layout.h"
 #include "probes/events.h"
 #include "binary/go_layouts.h"
@@ -604,6 +605,7 @@ static int repair(const struct probe_plan *plan, const struct go_layout *layout)
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)env.pid);
 	mopts.binary = exe;
 	mopts.pid = env.pid;
+	mopts.arena_chunk_bytes = GO_ARENA_CHUNK_PROFILE_BYTES; /* nothing is recorded */
 	aggregate_init(&agg, 0);
 	ret = memtrace_start(&mt, &sub, layout, &mopts, events_handle, &agg, err, sizeof(err));
 	memtrace_close(mt);	/* recording never started */
@@ -1164,6 +1166,9 @@ static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
 	opts[npast] = (struct memtrace_opts){ .binary = exe, .pid = pid,
 					      .max_stacks = env.stack_storage,
 					      .max_alloc_keys = env.stack_storage * 4 };
+	opts[npast].arena_chunk_bytes = go_arena_chunk_bytes(
+		gobin_go_minor(nbin), gobin_build_modes(nbin),
+		go_alloc_experiments(nbin, gobin_go_minor(nbin)));
 	/* Events of the new set are consumed only after the old set's drain
 	 * below, under the new image's tag. */
 	ret = memtrace_start(&nmt, new_plan, nlayout, &opts[npast], events_handle, agg, err,
@@ -1196,6 +1201,7 @@ static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
 	agg->image_tag = (uint64_t)npast << IMAGE_SHIFT;
 	agg->go_minor = gobin_go_minor(nbin);
 	agg->build_modes = gobin_build_modes(nbin);
+	agg->experiments = go_alloc_experiments(nbin, gobin_go_minor(nbin));
 	*mt = nmt;
 	*bin = nbin;
 	*layout = nlayout;
@@ -1359,6 +1365,7 @@ int main(int argc, char **argv)
 		print_plan(&plan, rep.exe);
 	aggregate_init(&agg, gobin_go_minor(bin));
 	agg.build_modes = gobin_build_modes(bin);
+	agg.experiments = go_alloc_experiments(bin, gobin_go_minor(bin));
 	agg.max_stacks = env.max_stacks;
 	if (env.output_dir)
 		agg.large_alloc_bytes = env.large_alloc;
@@ -1441,6 +1448,8 @@ int main(int argc, char **argv)
 	mopts.skip_execs = env.command ? 1 : 0;
 	if (exact && env.output_dir)
 		mopts.large_alloc_bytes = env.large_alloc;
+	mopts.arena_chunk_bytes = go_arena_chunk_bytes(agg.go_minor, agg.build_modes,
+						       agg.experiments);
 	ret = memtrace_start(&mt, &plan, layout, &mopts, events_handle, &agg, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "gomemtrace: %s\n", err);

@@ -323,6 +323,62 @@ static int plan_exact_alloc(const struct gobin *bin, struct probe_plan *plan, ch
 }
 
 /*
+ * User arena chunks (GOEXPERIMENT=arenas, go1.20+): memory allocated in an
+ * arena is carved out of its chunk (runtime/arena.go
+ * (*mspan).userArenaNextFree), no allocation; each chunk an arena takes from
+ * the heap is one: runtime.newUserArenaChunk() (called only by
+ * (*userArena).refill) has (*mheap).allocUserArenaChunk count it as one
+ * large allocation in MemStats (Mallocs, TotalAlloc) and records it in the
+ * heap profile (profilealloc). Requests too large for a chunk go to
+ * newobject/newarray, through mallocgc's probes. Linked only when package
+ * arena is used; a binary with refill but no newUserArenaChunk of its own
+ * (inlined) is refused: its chunks could not be counted.
+ */
+static int plan_arena_chunks(const struct gobin *bin, struct probe_plan *plan, char *err,
+			     size_t errlen)
+{
+	struct gobin_func fn;
+
+	if (!gobin_find_func(bin, "runtime.newUserArenaChunk", &fn))
+		return add_point(bin, plan, &fn, PROBE_ALLOC, ALLOC_PROBE_ARENA_CHUNK, false, err,
+				 errlen);
+	if (!gobin_find_func(bin, "runtime.(*userArena).refill", &fn)) {
+		snprintf(err, errlen, "GOEXPERIMENT=arenas: runtime.(*userArena).refill without "
+			 "runtime.newUserArenaChunk: user arena chunks cannot be counted");
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+/*
+ * GOEXPERIMENTs under which exact mode cannot equal the runtime's counts.
+ * runtimefreegc (go1.26, 1.27): runtime.growsliceNoAlias, which the compiler
+ * calls for appends to slices it proved unaliased, hands the old backing
+ * array to runtime.freegc, and a later small pointer-free allocation of its
+ * size class takes it again (mallocgcSmallNoscan and its SC variants:
+ * hasReusableNoscan, mallocgcSmallNoscanReuse) after its probe was hit; the
+ * runtime counts such a reuse neither in MemStats nor in its heap profile
+ * ("reused objects are not counted as allocs nor frees"). Without
+ * runtime.freegc in the binary nothing is freed, nothing reused; with
+ * -asan or -msan runtimeFreegcEnabled is false.
+ */
+static int exact_refused(const struct gobin *bin, char *err, size_t errlen)
+{
+	struct gobin_func fn;
+
+	if (gobin_has_experiment(bin, "runtimefreegc") &&
+	    !gobin_find_func(bin, "runtime.freegc", &fn) &&
+	    !(gobin_build_modes(bin) & (GO_BUILD_ASAN | GO_BUILD_MSAN))) {
+		snprintf(err, errlen, "built with GOEXPERIMENT=runtimefreegc: the runtime reuses "
+			 "objects that runtime.freegc freed without counting them as "
+			 "allocations, and the exact mode cannot tell them from new ones: use "
+			 "the default mode (the runtime's own counters)");
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+/*
  * Samples with exact weights (default mode): (*mcache).refill, once per
  * span an mcache gives back, and (*mcache).allocLarge, once per allocation
  * over 32 KiB; both in every Go version 1.19-1.27, on every allocation
@@ -405,7 +461,11 @@ int probe_plan_build_alloc(const struct gobin *bin, const struct go_layout *layo
 	plan->alloc = alloc;
 	switch (alloc) {
 	case PLAN_ALLOC_EXACT:
-		ret = plan_exact_alloc(bin, plan, err, errlen);
+		ret = exact_refused(bin, err, errlen);
+		if (!ret)
+			ret = plan_exact_alloc(bin, plan, err, errlen);
+		if (!ret)
+			ret = plan_arena_chunks(bin, plan, err, errlen);
 		break;
 	case PLAN_ALLOC_SAMPLED:
 		ret = plan_sampled_alloc(bin, layout, plan, err, errlen);

@@ -55,6 +55,9 @@
 //	main.allocStackEdge   3000 x new(node), each by a fresh goroutine at
 //	                      another stack depth (see "Stack edge" below), plus
 //	                      what starting the goroutines allocates
+//	main.useArenas        GOEXPERIMENT=arenas builds only (arena.go): user
+//	                      arenas; the runtime counts each new arena chunk
+//	                      as one large allocation (see arena.go)
 //	main.allocTiny        1000 x make([]byte, 8): tiny allocations. EXCLUDED
 //	                      from per-function comparisons with the heap profile:
 //	                      the runtime combines no-pointer objects < 16 B into
@@ -421,6 +424,9 @@ var sites = []site{
 	{fn: allocTiny, arg: 1000, exclude: "tiny allocations: the heap profile records only new 16-byte blocks"},
 	{fn: allocLarge64K, arg: 200},
 	{fn: allocLarge100K, arg: 200},
+	// The arenas variant only (arena.go); its allocations are attributed
+	// to package arena's functions, compared stack by stack.
+	{fn: arenaSite, arg: arenaRounds, exclude: "user arenas: the heap profile's sites are package arena's functions"},
 }
 
 const forcedGCs = 4
@@ -621,7 +627,9 @@ func main() {
 	enableGC(forcedGC()) // forced 1: mark workers are created here, not in a site
 	for i, s := range sites {
 		if s.fn == nil {
-			enableGC(forcedGC()) // forced 2
+			if s.arg == 0 {
+				enableGC(forcedGC()) // forced 2
+			}
 			continue
 		}
 		before := snapshot()

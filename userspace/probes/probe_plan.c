@@ -278,8 +278,11 @@ static int plan_exact_alloc(const struct gobin *bin, struct probe_plan *plan, ch
 			return ret;
 	}
 	/* A runtime.mallocgc* function that is neither mallocgc, a leaf nor
-	 * a helper the leaves call (*SlowPath) is an allocation path this plan
-	 * does not understand: counting without it could miss allocations. */
+	 * a helper the leaves call (*SlowPath; mallocgcSmallNoscanReuse,
+	 * GOEXPERIMENT=runtimefreegc, go1.26+: called by mallocgcSmallNoscan
+	 * and its SC variants once they are entered, see exact_refused) is an
+	 * allocation path this plan does not understand: counting without it
+	 * could miss allocations. */
 	for (size_t i = 0; i < nfuncs; i++) {
 		const char *name;
 		size_t len;
@@ -290,6 +293,7 @@ static int plan_exact_alloc(const struct gobin *bin, struct probe_plan *plan, ch
 		len = strlen(name);
 		if (strncmp(name, "runtime.mallocgc", strlen("runtime.mallocgc")) ||
 		    !strcmp(name, "runtime.mallocgc") || leaf_kind(name) ||
+		    !strcmp(name, "runtime.mallocgcSmallNoscanReuse") ||
 		    (len > strlen("SlowPath") &&
 		     !strcmp(name + len - strlen("SlowPath"), "SlowPath")))
 			continue;
@@ -352,15 +356,18 @@ static int plan_arena_chunks(const struct gobin *bin, struct probe_plan *plan, c
 
 /*
  * GOEXPERIMENTs under which exact mode cannot equal the runtime's counts.
- * runtimefreegc (go1.26, 1.27): runtime.growsliceNoAlias, which the compiler
- * calls for appends to slices it proved unaliased, hands the old backing
- * array to runtime.freegc, and a later small pointer-free allocation of its
- * size class takes it again (mallocgcSmallNoscan and its SC variants:
- * hasReusableNoscan, mallocgcSmallNoscanReuse) after its probe was hit; the
- * runtime counts such a reuse neither in MemStats nor in its heap profile
- * ("reused objects are not counted as allocs nor frees"). Without
- * runtime.freegc in the binary nothing is freed, nothing reused; with
- * -asan or -msan runtimeFreegcEnabled is false.
+ * runtimefreegc (go1.26, 1.27): runtime.growsliceNoAlias, which a compiler
+ * built with the experiment calls for appends to slices it proved unaliased
+ * (cmd/compile reads goexperiment.RuntimeFreegc of its own build: released
+ * toolchains never emit it), hands the old backing array to runtime.freegc,
+ * and a later small pointer-free allocation of its size class takes it
+ * again (mallocgcSmallNoscan and its SC variants: hasReusableNoscan,
+ * mallocgcSmallNoscanReuse) after its probe was hit; the runtime counts
+ * such a reuse neither in MemStats nor in its heap profile ("reused objects
+ * are not counted as allocs nor frees"), and the probe cannot tell it from
+ * a new object. Without runtime.freegc in the binary (the linker keeps it
+ * only if called) nothing is freed and nothing reused; with -asan or
+ * -msan runtimeFreegcEnabled is false.
  */
 static int exact_refused(const struct gobin *bin, char *err, size_t errlen)
 {

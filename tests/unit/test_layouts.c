@@ -77,6 +77,17 @@ static void check_experiments(void)
 	CHECK(go_layout_find_experiments(125, "") == go_layout_find(125) &&
 	      !go_layout_find_experiments(125, "nosuchexperiment"),
 	      "no experiments is the default row; unknown ones have none", "%s", "rows differ");
+	/* Several at once: those whose own row is the default one left out. */
+	CHECK(go_layout_find_experiments(125, "arenas,greenteagc") == g &&
+	      go_layout_find_experiments(125, "greenteagc,noswissmap") == g &&
+	      go_layout_find_experiments(126, "arenas,runtimesecret") == go_layout_find(126) &&
+	      go_layout_find_experiments(126, "arenas,nogreenteagc") ==
+		      go_layout_find_experiments(126, "nogreenteagc") &&
+	      !go_layout_find_experiments(125, "arenas,nosuchexperiment") &&
+	      !go_layout_find_experiments(126, "greenteagc,nogreenteagc") &&
+	      !go_layout_find_experiments(119, "arenas"),
+	      "several experiments: the row without those that change nothing alone",
+	      "%s", "rows differ");
 }
 
 /* Expected values per matrix version, in matrix order. */

@@ -693,6 +693,11 @@ int alloc_large(struct pt_regs *ctx)
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	struct alloc_key key = { .size = ctx->bx, .probe = ALLOC_PROBE_ALLOC_LARGE };
 
+	bool chunk = (cookie & 0xff) == ALLOC_PROBE_ARENA_CHUNK;
+
+	/* newUserArenaChunk() has no arguments: the chunk's counted size */
+	if (chunk)
+		key.size = arena_chunk_bytes;
 	if (!wanted() || !key.size || paused(PAUSE_LARGE))
 		return 0;
 	if (restarts(ctx, cookie)) {
@@ -700,7 +705,9 @@ int alloc_large(struct pt_regs *ctx)
 		return 0;
 	}
 	count(COUNTER_LARGE_HITS);
-	if (!(ctx->cx & 0xff))
+	if (chunk)
+		key.flags = ALLOC_F_ARENA_CHUNK;
+	else if (!(ctx->cx & 0xff))
 		key.flags = ALLOC_F_SCAN;
 	send_sample(ctx, cookie, &key, 1);
 	return 0;

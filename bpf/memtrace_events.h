@@ -89,6 +89,10 @@ enum probe_placement {
  * user space reads instead (a user read less per hit); ALLOC_F_SCAN is
  * then not set by BPF for kinds that need the type to tell. */
 #define ALLOC_F_TYPE_IN_IMAGE 0x2
+/* A default mode's large sample (ALLOC_PROBE_ALLOC_LARGE) that is a user
+ * arena chunk (runtime.newUserArenaChunk): key.size is what the runtime
+ * counts for it (arena_chunk_bytes), not a request rounded to pages. */
+#define ALLOC_F_ARENA_CHUNK 0x4
 
 /* Every event starts with these two words. */
 struct event_header {

@@ -405,7 +405,7 @@ int memtrace_start(struct memtrace **out, const struct probe_plan *plan,
 		return -ENOMEM;
 	}
 	for (int i = 0; i < plan->n; i++) {
-		if (plan->points[i].role == PROBE_ALLOC &&
+		if ((plan->points[i].role == PROBE_ALLOC || plan->points[i].role == PROBE_LARGE) &&
 		    plan->points[i].alloc_kind == ALLOC_PROBE_ARENA_CHUNK && !opts->arena_chunk_bytes) {
 			/* its hits would be dropped as allocations of 0 bytes */
 			snprintf(err, errlen, "%s is probed without the size of an arena chunk",

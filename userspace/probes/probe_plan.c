@@ -336,15 +336,18 @@ static int plan_exact_alloc(const struct gobin *bin, struct probe_plan *plan, ch
  * heap profile (profilealloc). Requests too large for a chunk go to
  * newobject/newarray, through mallocgc's probes. Linked only when package
  * arena is used; a binary with refill but no newUserArenaChunk of its own
- * (inlined) is refused: its chunks could not be counted.
+ * (inlined) is refused: its chunks could not be counted. role PROBE_ALLOC
+ * in exact mode; PROBE_LARGE for the default mode's samples and
+ * timeline.json (one per chunk, the runtime's largeAllocCount counts it:
+ * the large samples' scale and the timeline's large allocations).
  */
-static int plan_arena_chunks(const struct gobin *bin, struct probe_plan *plan, char *err,
-			     size_t errlen)
+static int plan_arena_chunks(const struct gobin *bin, struct probe_plan *plan,
+			     enum probe_role role, char *err, size_t errlen)
 {
 	struct gobin_func fn;
 
 	if (!gobin_find_func(bin, "runtime.newUserArenaChunk", &fn))
-		return add_point(bin, plan, &fn, PROBE_ALLOC, ALLOC_PROBE_ARENA_CHUNK, false, err,
+		return add_point(bin, plan, &fn, role, ALLOC_PROBE_ARENA_CHUNK, false, err,
 				 errlen);
 	if (!gobin_find_func(bin, "runtime.(*userArena).refill", &fn)) {
 		snprintf(err, errlen, "GOEXPERIMENT=arenas: runtime.(*userArena).refill without "
@@ -409,6 +412,8 @@ static int plan_sampled_alloc(const struct gobin *bin, const struct go_layout *l
 	if (!ret)
 		ret = add_named(bin, plan, "runtime.(*mcache).allocLarge", PROBE_LARGE, false,
 				err, errlen);
+	if (!ret)
+		ret = plan_arena_chunks(bin, plan, PROBE_LARGE, err, errlen);
 	return ret;
 }
 
@@ -472,7 +477,7 @@ int probe_plan_build_alloc(const struct gobin *bin, const struct go_layout *layo
 		if (!ret)
 			ret = plan_exact_alloc(bin, plan, err, errlen);
 		if (!ret)
-			ret = plan_arena_chunks(bin, plan, err, errlen);
+			ret = plan_arena_chunks(bin, plan, PROBE_ALLOC, err, errlen);
 		break;
 	case PLAN_ALLOC_SAMPLED:
 		ret = plan_sampled_alloc(bin, layout, plan, err, errlen);
@@ -481,6 +486,8 @@ int probe_plan_build_alloc(const struct gobin *bin, const struct go_layout *layo
 		plan->alloc_strategy = "large allocations (the timeline's)";
 		ret = add_named(bin, plan, "runtime.(*mcache).allocLarge", PROBE_LARGE, false,
 				err, errlen);
+		if (!ret)
+			ret = plan_arena_chunks(bin, plan, PROBE_LARGE, err, errlen);
 		break;
 	default:
 		plan->alloc_strategy = "none";

@@ -32,6 +32,7 @@
 #include "aggregate/live.h"
 #include "aggregate/sampled.h"
 #include "aggregate/sizeclass.h"
+#include "binary/buildinfo.h"
 #include "binary/dwarf_layout.h"
 #include "probes/events.h"
 #include "binary/go_layouts.h"
@@ -506,6 +507,31 @@ no_layout(char *why, size_t whylen, const char *fmt, ...)
  * there is none, with why (bad input before the trace; after an exec, the
  * reason the new image is not followed).
  */
+/*
+ * A GOEXPERIMENT the binary lists that its Go version's internal/goexperiment
+ * does not have, as far as gomemtrace knows (a development toolchain's):
+ * said on stderr, since the sizes and probe points assume it changes no
+ * allocation; its layout needs the binary's DWARF (no row has it).
+ */
+static void warn_unknown_experiments(const char *shown, const struct gobin *bin)
+{
+	const char *x = gobin_go_experiments(bin);
+	int minor = gobin_go_minor(bin);
+
+	while (x && *x && *x != ' ') {
+		size_t len = strcspn(x, ", ");
+
+		if (!buildinfo_experiment_known(minor, x, len))
+			fprintf(stderr, "gomemtrace: warning: %s: built with GOEXPERIMENT=%.*s, "
+				"which go%d.%d does not have as far as gomemtrace knows: its "
+				"allocations are counted as if it changed none\n", shown, (int)len,
+				x, minor / 100, minor % 100);
+		x += len;
+		if (*x == ',')
+			x++;
+	}
+}
+
 static const struct go_layout *choose_layout(const char *exe, const char *shown,
 					     const struct gobin *bin, char *why, size_t whylen)
 {
@@ -523,6 +549,7 @@ static const struct go_layout *choose_layout(const char *exe, const char *shown,
 				 gobin_go_version(bin) ? gobin_go_version(bin) : "unknown");
 	ret = dwarf_layout_read(exe, minor, &from_dwarf, err, sizeof(err));
 	if (!ret) {
+		warn_unknown_experiments(shown, bin);
 		f = row ? dwarf_layout_diff(&from_dwarf, row) : NULL;
 		if (f)
 			fprintf(stderr, "gomemtrace: warning: %s: runtime layout field %s is %u "

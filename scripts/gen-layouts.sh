@@ -23,6 +23,9 @@ matrix=(1.19 1.21 1.22 1.23 1.24 1.25 1.26 1.27)
 # allocator, the GC or maps (tests/integration/test_experiments), one at a
 # time: a binary built with several at once needs its DWARF.
 experiment_rows=(
+	1.19:heapminimum512kib 1.21:heapminimum512kib 1.22:heapminimum512kib
+	1.23:heapminimum512kib 1.24:heapminimum512kib 1.25:heapminimum512kib
+	1.26:heapminimum512kib 1.27:heapminimum512kib
 	1.21:arenas
 	1.22:arenas 1.22:noallocheaders
 	1.23:arenas

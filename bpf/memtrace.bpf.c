@@ -35,6 +35,8 @@ const volatile __u64 go_mspan_alloc_count_before_cache_off = 0;
 /* Allocations of at least this many bytes (requested) are also sent one by
  * one, for the timeline (--large-alloc); ~0: none. */
 const volatile __u64 large_alloc_bytes = ~0ULL;
+/* What MemStats counts for one user arena chunk (ALLOC_PROBE_ARENA_CHUNK). */
+const volatile __u64 arena_chunk_bytes = 0;
 /* Link-time extent of the binary's file image (gobin_image_extent). */
 const volatile __u64 image_lo = 0, image_hi = 0;
 /* Link-time range of a probed allocation function whose calls into probed
@@ -559,6 +561,11 @@ int alloc(struct pt_regs *ctx)
 	struct scratch *sc;
 	bool need_type;
 
+	if (key.probe == ALLOC_PROBE_ARENA_CHUNK) {
+		/* newUserArenaChunk() has no arguments */
+		size = key.size = arena_chunk_bytes;
+		typ = key.typ = 0;
+	}
 	if (!size || !wanted())
 		return 0;
 	if (restarts(ctx, cookie)) {
@@ -703,6 +710,11 @@ int alloc_large(struct pt_regs *ctx)
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	struct alloc_key key = { .size = ctx->bx, .probe = ALLOC_PROBE_ALLOC_LARGE };
 
+	bool chunk = (cookie & 0xff) == ALLOC_PROBE_ARENA_CHUNK;
+
+	/* newUserArenaChunk() has no arguments: the chunk's counted size */
+	if (chunk)
+		key.size = arena_chunk_bytes;
 	if (!wanted() || !key.size || paused(PAUSE_LARGE))
 		return 0;
 	if (restarts(ctx, cookie)) {
@@ -710,7 +722,9 @@ int alloc_large(struct pt_regs *ctx)
 		return 0;
 	}
 	count(COUNTER_LARGE_HITS);
-	if (!(ctx->cx & 0xff))
+	if (chunk)
+		key.flags = ALLOC_F_ARENA_CHUNK;
+	else if (!(ctx->cx & 0xff))
 		key.flags = ALLOC_F_SCAN;
 	send_sample(ctx, cookie, &key, 1);
 	return 0;

@@ -40,6 +40,12 @@ enum alloc_probe_kind {
 					 * from the span it replaces */
 	ALLOC_PROBE_ALLOC_LARGE = 8,	/* (*mcache).allocLarge: one > 32 KiB
 					 * allocation, key.size as requested */
+	/* Exact mode again: */
+	ALLOC_PROBE_ARENA_CHUNK = 9,	/* runtime.newUserArenaChunk (GOEXPERIMENT=
+					 * arenas): one user arena chunk, which the
+					 * runtime counts as one large allocation;
+					 * no arguments: key.size is the rodata
+					 * arena_chunk_bytes, no type */
 };
 
 /* With the kind: a leaf that does not count calls from the dispatcher
@@ -89,6 +95,10 @@ enum probe_placement {
  * user space reads instead (a user read less per hit); ALLOC_F_SCAN is
  * then not set by BPF for kinds that need the type to tell. */
 #define ALLOC_F_TYPE_IN_IMAGE 0x2
+/* A default mode's large sample (ALLOC_PROBE_ALLOC_LARGE) that is a user
+ * arena chunk (runtime.newUserArenaChunk): key.size is what the runtime
+ * counts for it (arena_chunk_bytes), not a request rounded to pages. */
+#define ALLOC_F_ARENA_CHUNK 0x4
 
 /* Every event starts with these two words. */
 struct event_header {

@@ -19,7 +19,23 @@ cache=${GOMEMTRACE_CACHE:-/var/cache/gomemtrace}
 matrix=(1.19 1.21 1.22 1.23 1.24 1.25 1.26 1.27)
 # Rows for non-default GOEXPERIMENTs that real builds use, VERSION:EXPERIMENTS
 # (as `go version` lists them after "X:"), after the default rows.
-experiment_rows=(1.25:greenteagc 1.26:nogreenteagc 1.26:sizespecializedmalloc)
+# Each GOEXPERIMENT of a toolchain's internal/goexperiment that touches the
+# allocator, the GC or maps (tests/integration/test_experiments), one at a
+# time: a binary built with several at once needs its DWARF.
+experiment_rows=(
+	1.19:heapminimum512kib 1.21:heapminimum512kib 1.22:heapminimum512kib
+	1.23:heapminimum512kib 1.24:heapminimum512kib 1.25:heapminimum512kib
+	1.26:heapminimum512kib 1.27:heapminimum512kib
+	1.21:arenas
+	1.22:arenas 1.22:noallocheaders
+	1.23:arenas
+	1.24:arenas 1.24:noswissmap
+	1.25:arenas 1.25:greenteagc 1.25:noswissmap
+	1.26:arenas 1.26:nogreenteagc 1.26:sizespecializedmalloc 1.26:runtimefreegc
+	1.26:goroutineleakprofile 1.26:runtimesecret 1.26:norandomizedheapbase64
+	1.27:arenas 1.27:nogreenteagc 1.27:nosizespecializedmalloc 1.27:runtimefreegc
+	1.27:mapsplitgroup 1.27:runtimesecret 1.27:norandomizedheapbase64
+)
 
 mkdir -p "$cache/layouts"
 tmp=$(mktemp -d "$cache/layouts/gen.XXXXXX")

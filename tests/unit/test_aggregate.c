@@ -70,7 +70,7 @@ static void test_sizes(void)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct go_alloc_size r = go_alloc_size(cases[i].minor, 0, cases[i].probe,
+		struct go_alloc_size r = go_alloc_size(cases[i].minor, 0, 0, cases[i].probe,
 						       cases[i].scan, cases[i].size);
 		char name[128];
 
@@ -80,6 +80,57 @@ static void test_sizes(void)
 		CHECK(r.bytes == cases[i].bytes && r.tiny == cases[i].tiny, name,
 		      "got %llu tiny %d, want %llu tiny %d", (unsigned long long)r.bytes, r.tiny,
 		      (unsigned long long)cases[i].bytes, cases[i].tiny);
+	}
+}
+
+/* GOEXPERIMENTs: go1.22 noallocheaders (no malloc header, as go1.21) and
+ * user arena chunks (runtime/arena.go allocUserArenaChunk: largeAlloc +=
+ * the chunk's elemsize). */
+static void test_sizes_experiments(void)
+{
+	struct { int minor; unsigned exp; bool scan; uint64_t size, bytes; } cases[] = {
+		{ 122, GO_EXP_NO_ALLOC_HEADERS, true, 1024, 1024 },
+		{ 122, 0, true, 1024, 1152 },
+		{ 122, GO_EXP_NO_ALLOC_HEADERS, true, 600, 640 },
+		{ 122, 0, true, 600, 640 },				/* 608 */
+		{ 122, GO_EXP_NO_ALLOC_HEADERS, true, 640, 640 },
+		{ 122, 0, true, 640, 704 },				/* 648 */
+		{ 122, GO_EXP_NO_ALLOC_HEADERS, false, 8, 8 },		/* tiny */
+	};
+	struct { int minor; unsigned modes, exp; uint64_t bytes; } chunks[] = {
+		{ 121, 0, 0, 8388608 },
+		{ 122, 0, 0, 8388608 - 131072 - 48 },
+		{ 122, 0, GO_EXP_NO_ALLOC_HEADERS, 8388608 },
+		{ 127, 0, 0, 8257488 },
+		{ 123, GO_BUILD_ASAN, 0, 8257488 },		/* redzone after the count */
+		{ 124, GO_BUILD_ASAN, 0, 8257488 - 2048 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct go_alloc_size r = go_alloc_size(cases[i].minor, 0, cases[i].exp,
+						       ALLOC_PROBE_MALLOCGC, cases[i].scan,
+						       cases[i].size);
+		char name[160];
+
+		snprintf(name, sizeof(name), "size of %llu bytes (go1.%d experiments 0x%x, scan %d)",
+			 (unsigned long long)cases[i].size, cases[i].minor - 100, cases[i].exp,
+			 cases[i].scan);
+		CHECK(r.bytes == cases[i].bytes, name, "got %llu, want %llu",
+		      (unsigned long long)r.bytes, (unsigned long long)cases[i].bytes);
+	}
+	for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		uint64_t got = go_arena_chunk_bytes(chunks[i].minor, chunks[i].modes, chunks[i].exp);
+		struct go_alloc_size r = go_alloc_size(chunks[i].minor, chunks[i].modes,
+						       chunks[i].exp, ALLOC_PROBE_ARENA_CHUNK,
+						       false, got);
+		char name[160];
+
+		snprintf(name, sizeof(name), "arena chunk (go1.%d %s, experiments 0x%x)",
+			 chunks[i].minor - 100, gobin_build_modes_name(chunks[i].modes),
+			 chunks[i].exp);
+		CHECK(got == chunks[i].bytes && r.bytes == got && !r.tiny, name,
+		      "got %llu (accounted %llu), want %llu", (unsigned long long)got,
+		      (unsigned long long)r.bytes, (unsigned long long)chunks[i].bytes);
 	}
 }
 
@@ -115,7 +166,7 @@ static void test_sizes_sanitizers(void)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct go_alloc_size r = go_alloc_size(cases[i].minor, cases[i].modes,
+		struct go_alloc_size r = go_alloc_size(cases[i].minor, cases[i].modes, 0,
 						       cases[i].probe, cases[i].scan,
 						       cases[i].size);
 		char name[160];
@@ -364,6 +415,7 @@ int main(void)
 	test_stack_table();
 	test_sizes();
 	test_sizes_sanitizers();
+	test_sizes_experiments();
 	test_gc_pairing();
 	test_growth_join();
 	test_prologue();

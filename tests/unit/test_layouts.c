@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "binary/buildinfo.h"
 #include "binary/go_layouts.h"
 
 static const int matrix[] = { 119, 121, 122, 123, 124, 125, 126, 127 };
@@ -77,6 +78,41 @@ static void check_experiments(void)
 	CHECK(go_layout_find_experiments(125, "") == go_layout_find(125) &&
 	      !go_layout_find_experiments(125, "nosuchexperiment"),
 	      "no experiments is the default row; unknown ones have none", "%s", "rows differ");
+	/* Several at once: those whose own row is the default one left out. */
+	CHECK(go_layout_find_experiments(125, "arenas,greenteagc") == g &&
+	      go_layout_find_experiments(125, "greenteagc,noswissmap") == g &&
+	      go_layout_find_experiments(126, "arenas,runtimesecret") == go_layout_find(126) &&
+	      go_layout_find_experiments(126, "arenas,nogreenteagc") ==
+		      go_layout_find_experiments(126, "nogreenteagc") &&
+	      !go_layout_find_experiments(125, "arenas,nosuchexperiment") &&
+	      !go_layout_find_experiments(126, "greenteagc,nogreenteagc") &&
+	      !go_layout_find_experiments(119, "arenas"),
+	      "several experiments: the row without those that change nothing alone",
+	      "%s", "rows differ");
+}
+
+/* The experiments each toolchain's internal/goexperiment/flags.go has. */
+static void check_known_experiments(void)
+{
+	struct { int minor; const char *name; int want; } cases[] = {
+		{ 125, "greenteagc", 1 }, { 126, "nogreenteagc", 1 }, { 124, "greenteagc", 0 },
+		{ 122, "noallocheaders", 1 }, { 123, "noallocheaders", 0 },
+		{ 121, "arenas", 1 }, { 119, "arenas", 0 }, { 127, "mapsplitgroup", 1 },
+		{ 126, "mapsplitgroup", 0 }, { 127, "nosizespecializedmalloc", 1 },
+		{ 127, "runtimefreegc", 1 }, { 126, "goroutineleakprofile", 1 },
+		{ 127, "goroutineleakprofile", 0 }, { 127, "nosuchexperiment", 0 },
+		{ 127, "no", 0 }, { 120, "arenas", -1 }, { 128, "greenteagc", -1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = buildinfo_experiment_known(cases[i].minor, cases[i].name,
+						     strlen(cases[i].name));
+		char name[96];
+
+		snprintf(name, sizeof(name), "go1.%d knows GOEXPERIMENT=%s: %d",
+			 cases[i].minor - 100, cases[i].name, cases[i].want);
+		CHECK(got == cases[i].want, name, "got %d", got);
+	}
 }
 
 /* Expected values per matrix version, in matrix order. */
@@ -150,6 +186,7 @@ int main(void)
 	check_unknown_versions();
 	check_all_rows();
 	check_experiments();
+	check_known_experiments();
 	check_facts();
 	check_heap_goal_fields();
 	return CHECK_DONE();

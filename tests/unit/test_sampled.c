@@ -71,6 +71,27 @@ static void test_scale(void)
 	      (unsigned long long)agg.alloc_bytes);
 	aggregate_free(&agg);
 
+	/* A user arena chunk (GOEXPERIMENT=arenas) as the large probe sends
+	 * it: one large allocation of the bytes MemStats counts (not rounded
+	 * to pages); with one of 40,000 bytes (5 pages), the runtime's two
+	 * large allocations scale by 1. */
+	aggregate_init(&agg, 127);
+	CHECK(!aggregate_alloc(&agg, ALLOC_PROBE_ALLOC_LARGE, ALLOC_F_ARENA_CHUNK, 8257488, 0, a,
+			       2, 1) &&
+	      !aggregate_alloc(&agg, ALLOC_PROBE_ALLOC_LARGE, 0, 40000, 0, c, 2, 1) &&
+	      !aggregate_commit_samples(&agg), "an arena chunk sample", "failed");
+	memset(&truth, 0, sizeof(truth));
+	truth.large_objects = 2;
+	truth.large_bytes = 8257488 + 40960;
+	CHECK(!sampled_scale(&agg, &truth, &res), "scale with an arena chunk", "failed");
+	ea = find(&agg.allocs, 0xa);
+	ec = find(&agg.allocs, 0xc);
+	CHECK(ea && ea->count == 1 && ea->bytes == 8257488 && ec && ec->count == 1 &&
+	      ec->bytes == 40960 && !res.unattributed_objects,
+	      "an arena chunk is one large allocation of its counted bytes", "%llu %llu",
+	      ea ? (unsigned long long)ea->bytes : 0ULL, ec ? (unsigned long long)ec->bytes : 0ULL);
+	aggregate_free(&agg);
+
 	aggregate_init(&agg, 127);
 	aggregate_sample(&agg, ALLOC_PROBE_REFILL, 10, a, 2, 100);
 	CHECK(aggregate_discard_samples(&agg) == 1 && !agg.samples.len,

@@ -55,6 +55,12 @@
 //	main.allocStackEdge   3000 x new(node), each by a fresh goroutine at
 //	                      another stack depth (see "Stack edge" below), plus
 //	                      what starting the goroutines allocates
+//	main.useArenas        GOEXPERIMENT=arenas builds only (arena.go): user
+//	                      arenas; the runtime counts each new arena chunk
+//	                      as one large allocation (see arena.go)
+//	main.reuseFreed       GOEXPERIMENT=runtimefreegc -tags freegc_variant
+//	                      builds only (freegc.go): buffers freed with
+//	                      runtime.freegc and reused uncounted
 //	main.allocTiny        1000 x make([]byte, 8): tiny allocations. EXCLUDED
 //	                      from per-function comparisons with the heap profile:
 //	                      the runtime combines no-pointer objects < 16 B into
@@ -402,9 +408,10 @@ func runStackPhase() {
 }
 
 type site struct {
-	fn      func(int)
+	fn      func(int) // nil: none (a site of another build variant)
 	arg     int
 	exclude string // why the site is not compared with the heap profile
+	gc      bool   // not a site: forced 2 (forcedGC) here
 }
 
 var sites = []site{
@@ -412,7 +419,7 @@ var sites = []site{
 	{fn: allocBytes, arg: 5000},
 	{fn: allocScan300, arg: 2000},
 	{fn: allocScanBig, arg: 1000},
-	{fn: nil}, // forcedGC()
+	{gc: true}, // forcedGC()
 	{fn: appendGrow, arg: 100},
 	{fn: appendGrowPtr, arg: 60},
 	{fn: mapFill, arg: 150},
@@ -421,6 +428,11 @@ var sites = []site{
 	{fn: allocTiny, arg: 1000, exclude: "tiny allocations: the heap profile records only new 16-byte blocks"},
 	{fn: allocLarge64K, arg: 200},
 	{fn: allocLarge100K, arg: 200},
+	// The arenas variant only (arena.go); its allocations are attributed
+	// to package arena's functions, compared stack by stack.
+	{fn: arenaSite, arg: arenaRounds, exclude: "user arenas: the heap profile's sites are package arena's functions"},
+	// The freegc variant only (freegc.go).
+	{fn: freegcSite, arg: freegcRounds},
 }
 
 const forcedGCs = 4
@@ -620,8 +632,11 @@ func main() {
 
 	enableGC(forcedGC()) // forced 1: mark workers are created here, not in a site
 	for i, s := range sites {
-		if s.fn == nil {
+		if s.gc {
 			enableGC(forcedGC()) // forced 2
+			continue
+		}
+		if s.fn == nil {
 			continue
 		}
 		before := snapshot()

@@ -214,6 +214,9 @@ int aggregate_sample(struct aggregate *agg, uint8_t probe, uint64_t size,
 	if (probe == ALLOC_PROBE_REFILL) {
 		tag = size & 0xff;
 		bytes = objects * go_size_class_size((int)(tag >> 1));
+	} else if (probe == ALLOC_PROBE_ARENA_CHUNK) {
+		tag = SAMPLE_TAG_LARGE;	/* counted as one large allocation */
+		bytes = objects * size;
 	} else {
 		tag = SAMPLE_TAG_LARGE;
 		if (size > UINT64_MAX - GO_PAGE_SIZE)
@@ -298,9 +301,13 @@ int aggregate_alloc(struct aggregate *agg, uint8_t probe, uint8_t flags, uint64_
 	uint64_t tagged[1 + MAX_STACK_DEPTH];
 	struct go_alloc_size acc;
 
+	if (probe == ALLOC_PROBE_ALLOC_LARGE && (flags & ALLOC_F_ARENA_CHUNK))
+		return aggregate_sample(agg, ALLOC_PROBE_ARENA_CHUNK, size, frames, nframes,
+					objects);
 	if (probe == ALLOC_PROBE_REFILL || probe == ALLOC_PROBE_ALLOC_LARGE)
 		return aggregate_sample(agg, probe, size, frames, nframes, objects);
-	acc = go_alloc_size(agg->go_minor, agg->build_modes, probe, flags & ALLOC_F_SCAN, size);
+	acc = go_alloc_size(agg->go_minor, agg->build_modes, agg->experiments, probe,
+			    flags & ALLOC_F_SCAN, size);
 
 	agg->alloc_objects += objects;
 	agg->alloc_bytes += acc.bytes * objects;

@@ -114,6 +114,7 @@ struct heap_sample {
 struct aggregate {
 	int go_minor;			/* size accounting follows the version */
 	unsigned build_modes;		/* and the sanitizer build modes (GO_BUILD_*) */
+	unsigned experiments;		/* and GOEXPERIMENTs (aggregate/sizeclass.h GO_EXP_*) */
 	struct stack_table allocs;
 	struct stack_table growths;
 	uint64_t alloc_objects, alloc_bytes;
@@ -197,8 +198,10 @@ void aggregate_free(struct aggregate *agg);
 int aggregate_alloc(struct aggregate *agg, uint8_t probe, uint8_t flags, uint64_t size,
 		    uint64_t typ, const uint64_t *frames, uint32_t nframes, uint64_t objects);
 /* A sample of the default mode (probe ALLOC_PROBE_REFILL: size is the span
- * class; ALLOC_PROBE_ALLOC_LARGE: size in bytes as requested) standing for
- * objects allocations, at one stack: into agg->samples. 0 or -ENOMEM. */
+ * class; ALLOC_PROBE_ALLOC_LARGE: size in bytes as requested;
+ * ALLOC_PROBE_ARENA_CHUNK: a user arena chunk, size as the runtime counts it,
+ * a large allocation for the scaling) standing for objects allocations, at
+ * one stack: into agg->samples. 0 or -ENOMEM. */
 int aggregate_sample(struct aggregate *agg, uint8_t probe, uint64_t size,
 		     const uint64_t *frames, uint32_t nframes, uint64_t objects);
 /* One record of the runtime's heap profile, unscaled already: into

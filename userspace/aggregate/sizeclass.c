@@ -8,7 +8,14 @@
  *
  * Version differences: from Go 1.22 (allocation headers) an object with
  * pointers larger than 512 bytes carries an 8-byte header, so its class is
- * chosen for size + 8, and small objects end at 32 KiB - 8.
+ * chosen for size + 8, and small objects end at 32 KiB - 8. Go 1.22 built
+ * with GOEXPERIMENT=noallocheaders has none (runtime/mbitmap_noallocheaders.go,
+ * malloc.go's goexperiment.AllocHeaders tests); go1.23 removed the
+ * experiment (headers always).
+ *
+ * User arenas (GOEXPERIMENT=arenas): objects in an arena are no heap
+ * allocation; each chunk an arena takes from the heap is one large
+ * allocation (go_arena_chunk_bytes).
  *
  * Tiny allocations (no pointers, under 16 bytes) share 16-byte blocks; the
  * runtime's profile records only each new block. We count every tiny
@@ -103,13 +110,38 @@ static uint64_t asan_redzone(uint64_t size)
 	return 16ull << i;
 }
 
-struct go_alloc_size go_alloc_size(int go_minor, unsigned build_modes, uint8_t probe, bool scan,
-				   uint64_t size)
+unsigned go_alloc_experiments(const struct gobin *bin, int go_minor)
 {
-	bool headers = go_minor >= 122;
+	unsigned e = 0;
+
+	if (go_minor == 122 && gobin_has_experiment(bin, "noallocheaders"))
+		e |= GO_EXP_NO_ALLOC_HEADERS;
+	return e;
+}
+
+uint64_t go_arena_chunk_bytes(int go_minor, unsigned build_modes, unsigned experiments)
+{
+	const uint64_t chunk = GO_ARENA_CHUNK_PROFILE_BYTES;
+	/* userArenaChunkBytes/goarch.PtrSize/8 + unsafe.Sizeof(_type{}) */
+	const uint64_t reserve = chunk / 8 / 8 + 48;
+	uint64_t elem = chunk;
+
+	if (go_minor >= 122 && !(experiments & GO_EXP_NO_ALLOC_HEADERS))
+		elem -= reserve;
+	if (go_minor >= 124 && (build_modes & GO_BUILD_ASAN))
+		elem -= asan_redzone(elem);
+	return elem;
+}
+
+struct go_alloc_size go_alloc_size(int go_minor, unsigned build_modes, unsigned experiments,
+				   uint8_t probe, bool scan, uint64_t size)
+{
+	bool headers = go_minor >= 122 && !(experiments & GO_EXP_NO_ALLOC_HEADERS);
 	uint64_t small_max = headers ? MAX_SMALL_SIZE - MALLOC_HEADER_SIZE : MAX_SMALL_SIZE;
 	struct go_alloc_size r = { .bytes = size, .tiny = false };
 
+	if (probe == ALLOC_PROBE_ARENA_CHUNK)
+		return r;
 	if ((build_modes & GO_BUILD_ASAN) && probe == ALLOC_PROBE_MALLOCGC &&
 	    size <= UINT64_MAX - asan_redzone(size))
 		size += asan_redzone(size);

@@ -363,16 +363,24 @@ int symbolizer_profile_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t
 		end++;
 
 	/* Leading runtime frames hidden, each inlined frame on its own (the
-	 * runtime's stacks give each its own PC), unless none is left; the
-	 * innermost frame of a return address by the function at that
-	 * address (profile_hides_pc). */
-	for (size_t k = first; k < end; k++)
-		if (s->stack_frame_inner[k]
-			    ? !profile_hides_pc(s, pcs[s->stack_frame_pc[k]], s->stack_frames[k].symbol)
-			    : !profile_hides(s, s->stack_frames[k].symbol)) {
+	 * runtime's stacks give each its own PC), unless none is left; each
+	 * by the function at the PC the runtime records for it
+	 * (profile_hides_pc): the innermost frame's return address, an outer
+	 * frame's call site + 1 (tracebackPCs' uf.pc + 1), which can lie in
+	 * the runtime function inlined there. So arena.Clone's
+	 * arena.runtime_arena_heapify (runtime/arena.go, newobject inlined
+	 * at its call of mallocgc) is hidden. */
+	for (size_t k = first; k < end; k++) {
+		uint32_t i = s->stack_frame_pc[k];
+		uint64_t at = s->stack_frame_inner[k]
+				      ? pcs[i]
+				      : image_pc(s, pcs[i], s->stack_frames[k].pc) + 1;
+
+		if (!profile_hides_pc(s, at, s->stack_frames[k].symbol)) {
 			first = k;
 			break;
 		}
+	}
 
 	for (size_t k = first; k < end; k++) {
 		uint32_t i = s->stack_frame_pc[k];

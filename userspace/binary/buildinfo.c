@@ -206,6 +206,50 @@ void buildinfo_free(struct buildinfo *bi)
 	memset(bi, 0, sizeof(*bi));
 }
 
+/* The GOEXPERIMENTs of internal/goexperiment/flags.go, lower case, by the
+ * Go versions whose flags.go lists them (of 1.19, 1.21-1.27). */
+static const struct {
+	const char *name;
+	int first, last;
+} experiments[] = {
+	{ "fieldtrack", 119, 127 },		{ "preemptibleloops", 119, 127 },
+	{ "staticlockranking", 119, 127 },	{ "boringcrypto", 119, 127 },
+	{ "unified", 119, 119 },		{ "regabiwrappers", 119, 127 },
+	{ "regabiargs", 119, 127 },		{ "heapminimum512kib", 119, 127 },
+	{ "coverageredesign", 121, 124 },	{ "arenas", 121, 127 },
+	{ "pagetrace", 121, 122 },		{ "cgocheck2", 121, 127 },
+	{ "loopvar", 121, 127 },		{ "cacheprog", 121, 125 },
+	{ "newinliner", 122, 127 },		{ "rangefunc", 122, 125 },
+	{ "range", 122, 122 },			{ "allocheaders", 122, 122 },
+	{ "exectracer2", 122, 122 },		{ "aliastypeparams", 123, 125 },
+	{ "swissmap", 124, 125 },		{ "spinbitmutex", 124, 124 },
+	{ "synchashtriemap", 124, 125 },	{ "synctest", 124, 125 },
+	{ "dwarf5", 125, 127 },			{ "jsonv2", 125, 127 },
+	{ "greenteagc", 125, 127 },		{ "randomizedheapbase64", 126, 127 },
+	{ "runtimefreegc", 126, 127 },		{ "sizespecializedmalloc", 126, 127 },
+	{ "goroutineleakprofile", 126, 126 },	{ "simd", 126, 127 },
+	{ "runtimesecret", 126, 127 },		{ "mapsplitgroup", 127, 127 },
+};
+
+static int experiment_index(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(experiments) / sizeof(experiments[0]); i++)
+		if (strlen(experiments[i].name) == len && !strncmp(experiments[i].name, name, len))
+			return (int)i;
+	return -1;
+}
+
+int buildinfo_experiment_known(int minor, const char *name, size_t len)
+{
+	int i = experiment_index(name, len);
+
+	if (minor < 119 || minor == 120 || minor > 127)
+		return -1;
+	if (i < 0 && len > 2 && !strncmp(name, "no", 2))
+		i = experiment_index(name + 2, len - 2);	/* a default turned off */
+	return i >= 0 && minor >= experiments[i].first && minor <= experiments[i].last;
+}
+
 int buildinfo_parse_minor(const char *version)
 {
 	const char *p;

@@ -25,6 +25,14 @@ int buildinfo_read(const struct elf_file *ef, struct buildinfo *bi,
 		   char *err, size_t errlen);
 void buildinfo_free(struct buildinfo *bi);
 
+/*
+ * Whether go1.(minor - 100) has the GOEXPERIMENT name (len bytes, as a
+ * version lists it after "X:": lower case, "no" + name for a default turned
+ * off): its internal/goexperiment/flags.go, read for 1.19 and 1.21-1.27.
+ * 1 known, 0 not known, -1 a version whose list was not read (1.20, 1.28+).
+ */
+int buildinfo_experiment_known(int minor, const char *name, size_t len);
+
 /* 100 * major + minor of a Go version string ("go1.21.13" -> 121,
  * "devel go1.23-abc" -> 123); 0 if it does not parse. */
 int buildinfo_parse_minor(const char *version);

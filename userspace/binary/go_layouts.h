@@ -141,8 +141,14 @@ const struct go_layout *go_layout_find(int minor);
 
 /*
  * The layout of Go 1.(minor - 100) built with these non-default
- * GOEXPERIMENTs (as the version string lists them after "X:"; NULL or "":
- * the defaults), or NULL when the table has no such row.
+ * GOEXPERIMENTs (as the version string lists them after "X:", comma
+ * separated; NULL or "": the defaults), or NULL when the table has no such
+ * row. A list the table has no row for is looked up without each
+ * experiment whose own row (built with it alone) equals the default row in
+ * every field: "arenas,greenteagc" in go1.25 is the greenteagc row,
+ * "arenas,runtimesecret" in go1.26 the default one. That two experiments
+ * each leaving these structures alone leave them alone together is
+ * inferred, not measured.
  */
 const struct go_layout *go_layout_find_experiments(int minor, const char *experiments);
 

@@ -374,6 +374,24 @@ const char *gobin_go_experiments(const struct gobin *bin)
 	return NULL;
 }
 
+bool gobin_has_experiment(const struct gobin *bin, const char *name)
+{
+	const char *x = gobin_go_experiments(bin);
+	size_t n = strlen(name);
+
+	/* A comma-separated list up to the end of the version or a space. */
+	while (x && *x && *x != ' ') {
+		size_t len = strcspn(x, ", ");
+
+		if (len == n && !strncmp(x, name, n))
+			return true;
+		x += len;
+		if (*x == ',')
+			x++;
+	}
+	return false;
+}
+
 int gobin_go_minor(const struct gobin *bin)
 {
 	return bin->bi.minor;

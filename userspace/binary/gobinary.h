@@ -66,6 +66,9 @@ const char *gobin_go_version(const struct gobin *bin);
  * them after "X:" ("go1.25.3 X:greenteagc", "go1.26.1-X:nogreenteagc"):
  * "greenteagc"; NULL when none. */
 const char *gobin_go_experiments(const struct gobin *bin);
+/* Whether that list holds the GOEXPERIMENT `name` exactly, as it is listed
+ * ("noallocheaders", "arenas": lower case, "no" for a default turned off). */
+bool gobin_has_experiment(const struct gobin *bin, const char *name);
 /* Major.minor from the version: 1.21 -> 121. 0 if unknown. */
 int gobin_go_minor(const struct gobin *bin);
 

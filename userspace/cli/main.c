@@ -31,6 +31,8 @@
 #include "aggregate/heap_profile.h"
 #include "aggregate/live.h"
 #include "aggregate/sampled.h"
+#include "aggregate/sizeclass.h"
+#include "binary/buildinfo.h"
 #include "binary/dwarf_layout.h"
 #include "probes/events.h"
 #include "binary/go_layouts.h"
@@ -505,6 +507,31 @@ no_layout(char *why, size_t whylen, const char *fmt, ...)
  * there is none, with why (bad input before the trace; after an exec, the
  * reason the new image is not followed).
  */
+/*
+ * A GOEXPERIMENT the binary lists that its Go version's internal/goexperiment
+ * does not have, as far as gomemtrace knows (a development toolchain's):
+ * said on stderr, since the sizes and probe points assume it changes no
+ * allocation; its layout needs the binary's DWARF (no row has it).
+ */
+static void warn_unknown_experiments(const char *shown, const struct gobin *bin)
+{
+	const char *x = gobin_go_experiments(bin);
+	int minor = gobin_go_minor(bin);
+
+	while (x && *x && *x != ' ') {
+		size_t len = strcspn(x, ", ");
+
+		if (!buildinfo_experiment_known(minor, x, len))
+			fprintf(stderr, "gomemtrace: warning: %s: built with GOEXPERIMENT=%.*s, "
+				"which go%d.%d does not have as far as gomemtrace knows: its "
+				"allocations are counted as if it changed none\n", shown, (int)len,
+				x, minor / 100, minor % 100);
+		x += len;
+		if (*x == ',')
+			x++;
+	}
+}
+
 static const struct go_layout *choose_layout(const char *exe, const char *shown,
 					     const struct gobin *bin, char *why, size_t whylen)
 {
@@ -522,6 +549,7 @@ static const struct go_layout *choose_layout(const char *exe, const char *shown,
 				 gobin_go_version(bin) ? gobin_go_version(bin) : "unknown");
 	ret = dwarf_layout_read(exe, minor, &from_dwarf, err, sizeof(err));
 	if (!ret) {
+		warn_unknown_experiments(shown, bin);
 		f = row ? dwarf_layout_diff(&from_dwarf, row) : NULL;
 		if (f)
 			fprintf(stderr, "gomemtrace: warning: %s: runtime layout field %s is %u "
@@ -604,6 +632,7 @@ static int repair(const struct probe_plan *plan, const struct go_layout *layout)
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)env.pid);
 	mopts.binary = exe;
 	mopts.pid = env.pid;
+	mopts.arena_chunk_bytes = GO_ARENA_CHUNK_PROFILE_BYTES; /* nothing is recorded */
 	aggregate_init(&agg, 0);
 	ret = memtrace_start(&mt, &sub, layout, &mopts, events_handle, &agg, err, sizeof(err));
 	memtrace_close(mt);	/* recording never started */
@@ -1149,6 +1178,9 @@ static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
 	opts[npast] = (struct memtrace_opts){ .binary = exe, .pid = pid,
 					      .max_stacks = env.stack_storage,
 					      .max_alloc_keys = env.stack_storage * 4 };
+	opts[npast].arena_chunk_bytes = go_arena_chunk_bytes(
+		gobin_go_minor(nbin), gobin_build_modes(nbin),
+		go_alloc_experiments(nbin, gobin_go_minor(nbin)));
 	/* Events of the new set are consumed only after the old set's drain
 	 * below, under the new image's tag. */
 	ret = memtrace_start(&nmt, new_plan, nlayout, &opts[npast], events_handle, agg, err,
@@ -1181,6 +1213,7 @@ static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
 	agg->image_tag = (uint64_t)npast << IMAGE_SHIFT;
 	agg->go_minor = gobin_go_minor(nbin);
 	agg->build_modes = gobin_build_modes(nbin);
+	agg->experiments = go_alloc_experiments(nbin, gobin_go_minor(nbin));
 	*mt = nmt;
 	*bin = nbin;
 	*layout = nlayout;
@@ -1345,6 +1378,7 @@ int main(int argc, char **argv)
 		print_plan(&plan, rep.exe);
 	aggregate_init(&agg, gobin_go_minor(bin));
 	agg.build_modes = gobin_build_modes(bin);
+	agg.experiments = go_alloc_experiments(bin, gobin_go_minor(bin));
 	agg.max_stacks = env.max_stacks;
 	if (env.output_dir)
 		agg.large_alloc_bytes = env.large_alloc;
@@ -1427,6 +1461,8 @@ int main(int argc, char **argv)
 	mopts.skip_execs = env.command ? 1 : 0;
 	if (exact && env.output_dir)
 		mopts.large_alloc_bytes = env.large_alloc;
+	mopts.arena_chunk_bytes = go_arena_chunk_bytes(agg.go_minor, agg.build_modes,
+						       agg.experiments);
 	ret = memtrace_start(&mt, &plan, layout, &mopts, events_handle, &agg, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "gomemtrace: %s\n", err);

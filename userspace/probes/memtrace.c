@@ -330,6 +330,7 @@ static void configure(struct memtrace_bpf *skel, const struct probe_plan *plan,
 	skel->rodata->dispatcher_hi = plan->dispatcher_hi;
 	if (opts->large_alloc_bytes)
 		skel->rodata->large_alloc_bytes = opts->large_alloc_bytes;
+	skel->rodata->arena_chunk_bytes = opts->arena_chunk_bytes;
 	skel->rodata->cgo_callback_lo = plan->cgo.callback_lo;
 	skel->rodata->cgo_callback_hi = plan->cgo.callback_hi;
 	skel->rodata->cgo_callback_frame = plan->cgo.callback_frame;
@@ -404,6 +405,17 @@ int memtrace_start(struct memtrace **out, const struct probe_plan *plan,
 		free(job);
 		free(mt);
 		return -ENOMEM;
+	}
+	for (int i = 0; i < plan->n; i++) {
+		if ((plan->points[i].role == PROBE_ALLOC || plan->points[i].role == PROBE_LARGE) &&
+		    plan->points[i].alloc_kind == ALLOC_PROBE_ARENA_CHUNK && !opts->arena_chunk_bytes) {
+			/* its hits would be dropped as allocations of 0 bytes */
+			snprintf(err, errlen, "%s is probed without the size of an arena chunk",
+				 plan->points[i].function);
+			free(job);
+			free(mt);
+			return -EINVAL;
+		}
 	}
 	mt->nprobes = plan->n;
 	job->mt = mt;

@@ -24,6 +24,10 @@ struct memtrace_opts {
 	uint64_t large_alloc_bytes; /* exact mode: allocations of at least this
 				     * many bytes are also sent one by one
 				     * (EVENT_LARGE_ALLOC); 0: none */
+	uint64_t arena_chunk_bytes; /* what the runtime counts for a user arena
+				     * chunk (aggregate/sizeclass.h
+				     * go_arena_chunk_bytes): needed when the
+				     * plan probes runtime.newUserArenaChunk */
 };
 
 #define MEMTRACE_DEFAULT_MAX_STACKS 16384

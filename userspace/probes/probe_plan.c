@@ -277,6 +277,37 @@ static int propose_leaves(const struct gobin *bin, struct probe_plan *plan, uint
 }
 
 /*
+ * User arena chunks (GOEXPERIMENT=arenas, go1.20+): memory allocated in an
+ * arena is carved out of its chunk (runtime/arena.go
+ * (*mspan).userArenaNextFree), no allocation; each chunk an arena takes from
+ * the heap is one: runtime.newUserArenaChunk() (called only by
+ * (*userArena).refill) has (*mheap).allocUserArenaChunk count it as one
+ * large allocation in MemStats (Mallocs, TotalAlloc) and records it in the
+ * heap profile (profilealloc). Requests too large for a chunk go to
+ * newobject/newarray, through mallocgc's probes. Linked only when package
+ * arena is used; a binary with refill but no newUserArenaChunk of its own
+ * (inlined) is refused: its chunks could not be counted. role PROBE_ALLOC
+ * in exact mode; PROBE_LARGE for the default mode's samples and
+ * timeline.json (one per chunk, the runtime's largeAllocCount counts it:
+ * the large samples' scale and the timeline's large allocations).
+ */
+static int plan_arena_chunks(const struct gobin *bin, struct probe_plan *plan,
+			     enum probe_role role, char *err, size_t errlen)
+{
+	struct gobin_func fn;
+
+	if (!gobin_find_func(bin, "runtime.newUserArenaChunk", &fn))
+		return add_point(bin, plan, &fn, role, ALLOC_PROBE_ARENA_CHUNK, false, err,
+				 errlen);
+	if (!gobin_find_func(bin, "runtime.(*userArena).refill", &fn)) {
+		snprintf(err, errlen, "GOEXPERIMENT=arenas: runtime.(*userArena).refill without "
+			 "runtime.newUserArenaChunk: user arena chunks cannot be counted");
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+/*
  * Every heap allocation exactly once (exact mode). Names propose, the call
  * graph decides. Tried in order, the first proven wins:
  *  1. the leaves, when the binary has them (go1.24+);
@@ -332,6 +363,9 @@ static int plan_exact_alloc(const struct gobin *bin, struct probe_plan *plan, ch
 			plan->dispatcher_lo = malloc_fn.entry;
 			plan->dispatcher_hi = malloc_fn.end;
 		}
+		ret = plan_arena_chunks(bin, plan, PROBE_ALLOC, err, errlen);
+		if (ret)
+			goto out;
 		ret = prove_plan(g, plan, why, whylen);
 		if (!ret) {
 			plan->alloc_strategy = attempt == 1 ? "allocation leaves" :
@@ -350,6 +384,37 @@ static int plan_exact_alloc(const struct gobin *bin, struct probe_plan *plan, ch
 out:
 	callgraph_free(g);
 	return ret;
+}
+
+/*
+ * GOEXPERIMENTs under which exact mode cannot equal the runtime's counts.
+ * runtimefreegc (go1.26, 1.27): runtime.growsliceNoAlias, which a compiler
+ * built with the experiment calls for appends to slices it proved unaliased
+ * (cmd/compile reads goexperiment.RuntimeFreegc of its own build: released
+ * toolchains never emit it), hands the old backing array to runtime.freegc,
+ * and a later small pointer-free allocation of its size class takes it
+ * again (mallocgcSmallNoscan and its SC variants: hasReusableNoscan,
+ * mallocgcSmallNoscanReuse) after its probe was hit; the runtime counts
+ * such a reuse neither in MemStats nor in its heap profile ("reused objects
+ * are not counted as allocs nor frees"), and the probe cannot tell it from
+ * a new object. Without runtime.freegc in the binary (the linker keeps it
+ * only if called) nothing is freed and nothing reused; with -asan or
+ * -msan runtimeFreegcEnabled is false.
+ */
+static int exact_refused(const struct gobin *bin, char *err, size_t errlen)
+{
+	struct gobin_func fn;
+
+	if (gobin_has_experiment(bin, "runtimefreegc") &&
+	    !gobin_find_func(bin, "runtime.freegc", &fn) &&
+	    !(gobin_build_modes(bin) & (GO_BUILD_ASAN | GO_BUILD_MSAN))) {
+		snprintf(err, errlen, "built with GOEXPERIMENT=runtimefreegc: the runtime reuses "
+			 "objects that runtime.freegc freed without counting them as "
+			 "allocations, and the exact mode cannot tell them from new ones: use "
+			 "the default mode (the runtime's own counters)");
+		return -ENOEXEC;
+	}
+	return 0;
 }
 
 /*
@@ -376,6 +441,8 @@ static int plan_sampled_alloc(const struct gobin *bin, const struct go_layout *l
 	if (!ret)
 		ret = add_named(bin, plan, "runtime.(*mcache).allocLarge", PROBE_LARGE, false,
 				err, errlen);
+	if (!ret)
+		ret = plan_arena_chunks(bin, plan, PROBE_LARGE, err, errlen);
 	return ret;
 }
 
@@ -435,7 +502,9 @@ int probe_plan_build_alloc(const struct gobin *bin, const struct go_layout *layo
 	plan->alloc = alloc;
 	switch (alloc) {
 	case PLAN_ALLOC_EXACT:
-		ret = plan_exact_alloc(bin, plan, err, errlen);
+		ret = exact_refused(bin, err, errlen);
+		if (!ret)
+			ret = plan_exact_alloc(bin, plan, err, errlen);
 		break;
 	case PLAN_ALLOC_SAMPLED:
 		ret = plan_sampled_alloc(bin, layout, plan, err, errlen);
@@ -452,11 +521,15 @@ int probe_plan_build_alloc(const struct gobin *bin, const struct go_layout *layo
 		if (!ret)
 			ret = add_named(bin, plan, "runtime.(*mcache).allocLarge", PROBE_LARGE,
 					false, err, errlen);
+		if (!ret && plan_arena_chunks(bin, plan, PROBE_ALLOC, err, errlen) == -E2BIG)
+			ret = -E2BIG;
 		break;
 	case PLAN_ALLOC_LARGE:
 		plan->alloc_strategy = "large allocations (the timeline's)";
 		ret = add_named(bin, plan, "runtime.(*mcache).allocLarge", PROBE_LARGE, false,
 				err, errlen);
+		if (!ret)
+			ret = plan_arena_chunks(bin, plan, PROBE_LARGE, err, errlen);
 		break;
 	default:
 		plan->alloc_strategy = "none";

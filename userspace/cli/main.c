@@ -1705,6 +1705,7 @@ int main(int argc, char **argv)
 	if (env.verbose)
 		fprintf(stderr, "Detached in %.1f ms\n", memtrace_detach_ns(mt) / 1e6);
 	set_sources(&rep, exact, sampled, &budget);
+	rep.sources.alloc_probes = plan.alloc_strategy;
 	if (rprof.on) {
 		rep.sources.alloc_totals = "runtime counters";
 		rep.sources.alloc_sites = "runtime heap profile";

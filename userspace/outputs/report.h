@@ -61,6 +61,8 @@ struct report_sources {
 	const char *gc_cycles;
 	const char *stack_growth;
 	const char *heap;		/* heap live, goal, GC CPU */
+	const char *alloc_probes;	/* the plan's allocation probes
+					 * (probe_plan.alloc_strategy) */
 };
 
 /* The default mode's sampling and its overhead budget. */

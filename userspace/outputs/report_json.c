@@ -151,9 +151,9 @@ static void write_sources(FILE *f, const struct report *r)
 {
 	const struct report_sources *s = &r->sources;
 	const char *names[] = { "alloc_totals", "alloc_sites", "gc_cycles", "stack_growth",
-				"heap" };
+				"heap", "alloc_probes" };
 	const char *vals[] = { s->alloc_totals, s->alloc_sites, s->gc_cycles, s->stack_growth,
-			       s->heap };
+			       s->heap, s->alloc_probes };
 
 	fputs("  \"sources\": {", f);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

@@ -68,6 +68,16 @@ const char *gobin_go_version(const struct gobin *bin);
 const char *gobin_go_experiments(const struct gobin *bin);
 /* Major.minor from the version: 1.21 -> 121. 0 if unknown. */
 int gobin_go_minor(const struct gobin *bin);
+/*
+ * A binary without build info of its own (a Go plugin by go1.19, whose
+ * .so has no .go.buildinfo) takes version's: what depends on the version
+ * (the wrapper funcID, printed generic names) follows it. For a plugin,
+ * the host's version: the runtime loads only plugins built from the same
+ * runtime package (plugin.lastmoduleinit's package hash check). Returns 0,
+ * -EEXIST when bin has a version (nothing changed), -EINVAL (version not
+ * go1.N), -ENOMEM.
+ */
+int gobin_assume_go_version(struct gobin *bin, const char *version);
 
 /* Sanitizer build modes (go build -race, -msan, -asan): the runtime's
  * raceenabled, msanenabled and asanenabled, each of which changes what

@@ -122,7 +122,10 @@ static int image_add(struct go_images *g, const struct go_images_host *h, const 
 		return 0;
 	}
 	/* The runtime refuses a plugin built by another toolchain ("plugin
-	 * was built with a different version of package runtime"). */
+	 * was built with a different version of package runtime"); go1.19
+	 * writes no build info into a plugin. */
+	if (!gobin_go_version(img->bin) && gobin_go_version(h->bin))
+		gobin_assume_go_version(img->bin, gobin_go_version(h->bin));
 	if (!gobin_go_version(img->bin) || !gobin_go_version(h->bin) ||
 	    strcmp(gobin_go_version(img->bin), gobin_go_version(h->bin))) {
 		snprintf(err, errlen, "%s: built by %s, the host by %s", path,
@@ -336,6 +339,26 @@ int go_images_add_modules(const struct go_images *g, struct symbolizer *sym,
 			return ret;
 	}
 	return 0;
+}
+
+void go_images_report(const struct go_images *g, struct report *r)
+{
+	r->nplugins = 0;
+	r->plugins_not_probed = g->failed;
+	for (int i = 0; i < g->n && r->nplugins < REPORT_MAX_PLUGINS; i++) {
+		const struct go_image *img = g->v[i];
+		struct report_plugin *p = &r->plugins[r->nplugins++];
+		uint64_t lo, hi, tag = (uint64_t)img->image << IMAGE_SHIFT;
+
+		*p = (struct report_plugin){ .path = img->path, .image = img->image,
+					     .have_bias = img->have_bias, .load_bias = img->bias,
+					     .probes = img->mt ? img->plan.n : 0,
+					     .why_not = img->why_not, .attach_ns = img->attach_ns };
+		if (img->have_bias && !gobin_image_extent(img->bin, &lo, &hi)) {
+			p->start = (lo + img->bias) | tag;
+			p->limit = (hi + img->bias) | tag;
+		}
+	}
 }
 
 void go_images_free(struct go_images *g, pid_t pid)

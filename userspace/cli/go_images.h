@@ -16,6 +16,7 @@
 #include "aggregate/symbolize.h"
 #include "binary/go_layouts.h"
 #include "binary/gobinary.h"
+#include "outputs/report.h"
 #include "probes/memtrace.h"
 #include "probes/probe_plan.h"
 
@@ -116,6 +117,10 @@ void go_images_add_counters(const struct go_images *g, uint64_t out[COUNTER_MAX]
  * and type names. Returns 0 or a negative errno. */
 int go_images_add_modules(const struct go_images *g, struct symbolizer *sym,
 			  struct type_namer *types);
+
+/* The plugins into r->plugins (report.json's "plugins", the profiles'
+ * mappings). */
+void go_images_report(const struct go_images *g, struct report *r);
 
 /* Continues a target still stopped by a pending plugin.open (the trace
  * ended first), and frees everything. */

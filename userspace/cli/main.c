@@ -1847,6 +1847,7 @@ int main(int argc, char **argv)
 	}
 	if (!ret)
 		ret = go_images_add_modules(&images, rep.sym, rep.types);
+	go_images_report(&images, &rep);
 	/* Samples do not see the type (a refill is not an allocation call). */
 	if (!ret && !sampled && !rprof.on)
 		ret = alloc_types(&agg.allocs, rep.types, &rep.alloc_types);

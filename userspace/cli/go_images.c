@@ -209,6 +209,14 @@ int go_images_open_pending(struct go_images *g, const struct go_images_host *h)
 			fprintf(stderr, "gomemtrace: pid %d opens Go plugin %s: %d probes "
 				"attached on its copy of the runtime\n", (int)h->pid,
 				g->v[g->n - 1]->path, g->v[g->n - 1]->plan.n);
+			/* Not stopped (bpf_send_signal failed): its code may
+			 * have run before the attach. */
+			if (!g->pending[i].stopped) {
+				g->failed++;
+				fprintf(stderr, "gomemtrace: warning: pid %d could not be stopped "
+					"at plugin.open: what %s did before its probes were "
+					"attached is missed\n", (int)h->pid, g->v[g->n - 1]->path);
+			}
 		} else if (ret < 0 && ret != -ENOENT) {
 			/* plugin.Open of a file that does not exist fails in
 			 * the target too (-ENOENT): nothing runs from it. */
@@ -270,6 +278,14 @@ void go_images_refresh_bias(struct go_images *g, pid_t pid)
 		    !target_file_bias(pid, img->dev, img->ino, img->bin, &img->bias))
 			img->have_bias = true;
 	}
+}
+
+bool go_images_need_bias(const struct go_images *g)
+{
+	for (int i = 0; i < g->n; i++)
+		if (!g->v[i]->have_bias)
+			return true;
+	return false;
 }
 
 void go_images_end(struct go_images *g)

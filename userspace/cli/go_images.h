@@ -69,7 +69,8 @@ struct go_images {
 	int npending;
 	uint64_t opens;			/* plugin.open calls seen */
 	uint64_t pending_lost;		/* not handled: too many at once */
-	uint64_t failed;		/* plugins with a runtime copy not probed */
+	uint64_t failed;		/* plugins with a runtime copy not probed,
+					 * or probed only after it could run */
 };
 
 /*
@@ -97,6 +98,8 @@ int go_images_scan(struct go_images *g, const struct go_images_host *h);
 
 /* Load biases not known yet, from the probes' hits or /proc/PID/maps. */
 void go_images_refresh_bias(struct go_images *g, pid_t pid);
+/* Some plugin's load bias is not known yet. */
+bool go_images_need_bias(const struct go_images *g);
 
 /* Recording off in every plugin's set (memtrace_end). */
 void go_images_end(struct go_images *g);

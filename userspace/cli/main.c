@@ -1408,8 +1408,8 @@ int main(int argc, char **argv)
 	}
 	if (ret)
 		die_input("%s: %s", rep.exe, err);
-	if (!env.repair)
-		plan_image_open(bin, &plan, rep.exe);
+	/* --repair too: an int3 a killed tracer left there. */
+	plan_image_open(bin, &plan, rep.exe);
 	if (env.verbose)
 		print_plan(&plan, rep.exe);
 	aggregate_init(&agg, gobin_go_minor(bin));
@@ -1603,6 +1603,10 @@ int main(int argc, char **argv)
 
 			go_images_open_pending(&images, &h);
 		}
+		/* A plugin's PCs can show up in the host's stacks (the runtime's
+		 * heap profile records) before its own probes fire. */
+		if (go_images_need_bias(&images))
+			go_images_refresh_bias(&images, rep.pid);
 		/* Recording stopped at the exec, in the kernel: before anything
 		 * reads the target's memory with the old image's addresses. */
 		if (memtrace_exec(mt, &exec_ts, &exec_tid, exec_name, sizeof(exec_name))) {

@@ -838,7 +838,12 @@ int copystack(struct pt_regs *ctx)
  */
 #define SIGSTOP_NR 19
 
+/* Counted before the stop is sent: a watcher of a tracer that died reads
+ * it (cli/go_images.c, the guard) and continues the target. Records the
+ * ring buffer had no room for are counted apart: each is a stop that
+ * user space must end without its record. */
 __u64 image_opens = 0;
+__u64 image_opens_lost = 0;
 
 SEC("uprobe")
 int image_open(struct pt_regs *ctx)
@@ -858,8 +863,10 @@ int image_open(struct pt_regs *ctx)
 	e.name[len & (IMAGE_NAME_MAX - 1)] = 0;
 	e.name_len = len;
 	e.stopped = !bpf_send_signal(SIGSTOP_NR);
-	if (bpf_ringbuf_output(&events, &e, sizeof(e), BPF_RB_FORCE_WAKEUP))
+	if (bpf_ringbuf_output(&events, &e, sizeof(e), BPF_RB_FORCE_WAKEUP)) {
 		__sync_fetch_and_add(&lost_events, 1);
+		__sync_fetch_and_add(&image_opens_lost, 1);
+	}
 	return 0;
 }
 

@@ -22,12 +22,16 @@
  * when an unknown PC shows up would instead lose what ran before.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/go_images.h"
@@ -37,6 +41,7 @@
 int go_images_note_open(struct go_images *g, const struct image_open_event *e)
 {
 	g->opens++;
+	g->records++;
 	if (g->npending >= GO_IMAGES_PENDING) {
 		/* Never leave the target stopped: continued when the list
 		 * is handled, since one of those stopped it too. */
@@ -230,7 +235,104 @@ int go_images_open_pending(struct go_images *g, const struct go_images_host *h)
 	g->pending_lost = 0;
 	if (stopped)
 		kill(h->pid, SIGCONT);
+	if (g->ended)
+		__atomic_store_n(g->ended, g->records + g->lost_seen, __ATOMIC_SEQ_CST);
 	return added;
+}
+
+void go_images_check_lost(struct go_images *g, pid_t pid)
+{
+	uint64_t lost = g->stops_lost ? *g->stops_lost : 0;
+
+	if (lost <= g->lost_seen)
+		return;
+	g->failed += lost - g->lost_seen;
+	g->lost_seen = lost;
+	kill(pid, SIGCONT);
+	if (g->ended)
+		__atomic_store_n(g->ended, g->records + g->lost_seen, __ATOMIC_SEQ_CST);
+	fprintf(stderr, "gomemtrace: warning: pid %d opened a Go plugin whose record was lost "
+		"(ring buffer full): not probed, what its own runtime code does is missed\n",
+		(int)pid);
+}
+
+/* The guard's life: see go_images_guard. Only system calls. */
+static void __attribute__((noreturn)) guard_main(int fd, pid_t pid,
+						 const volatile uint64_t *stops,
+						 const volatile uint64_t *ended)
+{
+	sigset_t all;
+	ssize_t n;
+	char c;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	setpgid(0, 0);
+	/* Nothing of the tracer's kept open (its BPF links above all): only
+	 * the pipe, as fd 3. The BPF object's memory stays mapped. */
+	if (fd != 3) {
+		dup2(fd, 3);
+		close(fd);
+	}
+	if (syscall(__NR_close_range, 4, ~0U, 0))
+		for (int i = 4; i < 65536; i++)
+			close(i);
+	for (int i = 0; i < 3; i++)
+		close(i);
+	do
+		n = read(3, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0 && *stops > __atomic_load_n(ended, __ATOMIC_SEQ_CST))
+		kill(pid, SIGCONT);
+	_exit(0);
+}
+
+int go_images_guard(struct go_images *g, pid_t pid, const struct memtrace *mt)
+{
+	int fds[2];
+	pid_t child;
+
+	go_images_unguard(g);
+	if (!g->ended) {
+		void *p = mmap(NULL, sizeof(*g->ended), PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return -errno;
+		g->ended = p;
+	}
+	memtrace_image_open_counters(mt, &g->stops, &g->stops_lost);
+	g->records = g->lost_seen = 0;
+	__atomic_store_n(g->ended, 0, __ATOMIC_SEQ_CST);
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	child = fork();
+	if (child < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -errno;
+	}
+	if (!child) {
+		close(fds[1]);
+		guard_main(fds[0], pid, g->stops, g->ended);
+	}
+	close(fds[0]);
+	g->guard_fd = fds[1];
+	g->guard_pid = child;
+	return 0;
+}
+
+void go_images_unguard(struct go_images *g)
+{
+	if (!g->guard_pid)
+		return;
+	/* A byte: the tracer lives on, or ends having continued the target. */
+	if (write(g->guard_fd, "x", 1) != 1)
+		kill(g->guard_pid, SIGKILL);
+	close(g->guard_fd);
+	while (waitpid(g->guard_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	g->guard_pid = 0;
 }
 
 struct scan_ctx {
@@ -385,7 +487,11 @@ void go_images_free(struct go_images *g, pid_t pid)
 		kill(pid, SIGCONT);
 		g->npending = 0;
 	}
+	go_images_unguard(g);
 	for (int i = 0; i < g->n; i++)
 		image_free(g->v[i]);
 	g->n = 0;
+	if (g->ended)
+		munmap(g->ended, sizeof(*g->ended));
+	g->ended = NULL;
 }

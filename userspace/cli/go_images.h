@@ -71,7 +71,31 @@ struct go_images {
 	uint64_t pending_lost;		/* not handled: too many at once */
 	uint64_t failed;		/* plugins with a runtime copy not probed,
 					 * or probed only after it could run */
+	/* The guard (go_images_guard): a forked process that continues the
+	 * target when the tracer dies while a plugin.open holds it stopped. */
+	pid_t guard_pid;		/* 0: none */
+	int guard_fd;			/* its pipe's write end */
+	uint64_t *ended;		/* shared page: stops ended (SIGCONT sent) */
+	const volatile uint64_t *stops, *stops_lost;	/* the host set's counters */
+	uint64_t records;		/* its image_open records consumed */
+	uint64_t lost_seen;		/* its records lost, stops ended anyway */
 };
+
+/*
+ * Forks the guard of the host set mt (memtrace_image_open_counters),
+ * replacing the previous one: a process in its own process group with
+ * every signal blocked and no file but its pipe, that waits for the
+ * tracer to end. When the pipe ends without a word (the tracer was
+ * killed, SIGKILL included) and the probe stopped the target more often
+ * than the tracer continued it, it sends SIGCONT: a dead tracer never
+ * leaves the target stopped. Returns 0 or a negative errno.
+ */
+int go_images_guard(struct go_images *g, pid_t pid, const struct memtrace *mt);
+/* The guard told that all is well, and reaped. */
+void go_images_unguard(struct go_images *g);
+/* Records of plugin.open the ring buffer had no room for: the target is
+ * continued (their plugins are not probed: warned, counted). */
+void go_images_check_lost(struct go_images *g, pid_t pid);
 
 /*
  * The ring buffer's EVENT_IMAGE_OPEN records: kept for

@@ -1139,6 +1139,30 @@ static struct go_images_host images_host(pid_t pid, const struct gobin *bin,
 	return h;
 }
 
+static bool plan_has_role(const struct probe_plan *plan, enum probe_role role)
+{
+	for (int i = 0; i < plan->n; i++)
+		if (plan->points[i].role == role)
+			return true;
+	return false;
+}
+
+/* The guard of a probe set with the plugin.open probe, which stops the
+ * target: a dead tracer must not leave it stopped (go_images_guard). */
+static void guard_image_opens(pid_t pid, const struct probe_plan *plan, const struct memtrace *mt)
+{
+	int ret = 0;
+
+	if (plan_has_role(plan, PROBE_IMAGE_OPEN))
+		ret = go_images_guard(&images, pid, mt);
+	else
+		go_images_unguard(&images);
+	if (ret)
+		fprintf(stderr, "gomemtrace: warning: no guard for plugin.open's stops (%s): "
+			"killed while one holds pid %d, gomemtrace would leave it stopped\n",
+			strerror(-ret), (int)pid);
+}
+
 /* A plan's probe on plugin.open, when the binary has it: where a Go
  * plugin's probes are put on before it is mapped. */
 static void plan_image_open(const struct gobin *bin, struct probe_plan *plan, const char *shown)
@@ -1254,6 +1278,7 @@ static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
 	*layout = nlayout;
 	*plan = *new_plan;
 	x->followed = true;
+	guard_image_opens(pid, plan, nmt);
 	return true;
 
 fail:
@@ -1502,6 +1527,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	start_ns = memtrace_begin(mt);
+	guard_image_opens(rep.pid, &plan, mt);
 	/* Go plugins mapped already: their own runtime code, probed too. */
 	if (env.pid) {
 		struct go_images_host h = images_host(rep.pid, bin, layout, &plan, mt, exact);
@@ -1603,6 +1629,7 @@ int main(int argc, char **argv)
 
 			go_images_open_pending(&images, &h);
 		}
+		go_images_check_lost(&images, rep.pid);
 		/* A plugin's PCs can show up in the host's stacks (the runtime's
 		 * heap profile records) before its own probes fire. */
 		if (go_images_need_bias(&images))
@@ -1753,6 +1780,7 @@ int main(int argc, char **argv)
 		images.pending_lost = 0;
 		kill(rep.pid, SIGCONT);
 	}
+	go_images_check_lost(&images, rep.pid);
 	profile_restore(&rprof, rep.pid, bin);
 	if (ret >= 0) {
 		struct alloc_reader rd = { .agg = &agg, .bin = bin,

@@ -702,6 +702,13 @@ bool memtrace_exec(const struct memtrace *mt, uint64_t *ts, uint32_t *tid,
 	return true;
 }
 
+void memtrace_image_open_counters(const struct memtrace *mt, const volatile uint64_t **opens,
+				  const volatile uint64_t **lost)
+{
+	*opens = (const volatile uint64_t *)&mt->skel->bss->image_opens;
+	*lost = (const volatile uint64_t *)&mt->skel->bss->image_opens_lost;
+}
+
 bool memtrace_load_bias(const struct memtrace *mt, uint64_t *bias)
 {
 	if (!mt->skel->bss->load_bias_known)

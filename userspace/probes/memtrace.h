@@ -101,6 +101,12 @@ bool memtrace_exec(const struct memtrace *mt, uint64_t *ts, uint32_t *tid,
 /* The fd of the set's ring buffer map, for memtrace_opts.events_fd of a
  * plugin's set; valid until memtrace_close. */
 int memtrace_events_fd(const struct memtrace *mt);
+/* The plugin.open probe's counters (bpf/memtrace.bpf.c image_open):
+ * *opens points at the count of its hits, each a SIGSTOP sent, in the BPF
+ * object's memory (shared with a forked process too); *lost at those whose
+ * record the ring buffer had no room for. Valid until memtrace_close. */
+void memtrace_image_open_counters(const struct memtrace *mt, const volatile uint64_t **opens,
+				  const volatile uint64_t **lost);
 /* Load bias seen by the probes; false until a probe fired. */
 bool memtrace_load_bias(const struct memtrace *mt, uint64_t *bias);
 /* Runs and time spent in the program of a probe role, as the kernel counts

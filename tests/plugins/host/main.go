@@ -7,7 +7,7 @@
 //
 // -wait: opens the plugin first, prints "ready PID" and waits for a line
 // on stdin before calling Work (a tracer attaches meanwhile); MemStats are
-// also read then ("start").
+// also read then ("start"). -wait-open: the same before plugin.Open.
 package main
 
 import (
@@ -51,10 +51,15 @@ func main() {
 	heapProfile := flag.String("heapprofile", "", "write the runtime's heap profile here")
 	statsPath := flag.String("stats", "", "write MemStats here (JSON)")
 	wait := flag.Bool("wait", false, "open the plugin, print 'ready PID', wait for a line on stdin")
+	waitOpen := flag.Bool("wait-open", false, "print 'ready PID', wait for a line on stdin, then open the plugin")
 	flag.Parse()
 
 	var st stats
 	var ms runtime.MemStats
+	if *waitOpen {
+		fmt.Printf("ready %d\n", os.Getpid())
+		os.Stdin.Read(readBuf[:])
+	}
 	p, err := plugin.Open(*pluginPath)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -74,7 +74,7 @@ static void image_free(struct go_image *img)
  * be probed.
  */
 static int image_add(struct go_images *g, const struct go_images_host *h, const char *path,
-		     char *err, size_t errlen)
+		     bool begin, char *err, size_t errlen)
 {
 	struct go_image *img = NULL;
 	struct gobin_func fn;
@@ -157,7 +157,8 @@ static int image_add(struct go_images *g, const struct go_images_host *h, const 
 	ret = memtrace_start(&img->mt, &img->plan, h->layout, &img->opts, NULL, NULL, err, errlen);
 	if (ret)
 		goto fail;
-	img->attach_ns = memtrace_begin(img->mt);
+	if (begin)
+		img->attach_ns = memtrace_begin(img->mt);
 	if (h->verbose) {
 		fprintf(stderr, "Probes in plugin %s (allocations: %s):\n", path,
 			img->plan.alloc_strategy);
@@ -208,7 +209,7 @@ int go_images_open_pending(struct go_images *g, const struct go_images_host *h)
 			continue;
 		ret = absolute_name(h->pid, g->pending[i].name, path, sizeof(path));
 		if (!ret)
-			ret = image_add(g, h, path, err, sizeof(err));
+			ret = image_add(g, h, path, true, err, sizeof(err));
 		if (ret > 0) {
 			added++;
 			fprintf(stderr, "gomemtrace: pid %d opens Go plugin %s: %d probes "
@@ -345,7 +346,7 @@ static int scan_one(void *ctx, const char *path)
 {
 	struct scan_ctx *c = ctx;
 	char err[512] = "";
-	int ret = image_add(c->g, c->h, path, err, sizeof(err));
+	int ret = image_add(c->g, c->h, path, false, err, sizeof(err));
 
 	if (ret > 0) {
 		c->added++;
@@ -380,6 +381,13 @@ void go_images_refresh_bias(struct go_images *g, pid_t pid)
 		    !target_file_bias(pid, img->dev, img->ino, img->bin, &img->bias))
 			img->have_bias = true;
 	}
+}
+
+void go_images_begin(struct go_images *g)
+{
+	for (int i = 0; i < g->n; i++)
+		if (g->v[i]->mt && !g->v[i]->attach_ns)
+			g->v[i]->attach_ns = memtrace_begin(g->v[i]->mt);
 }
 
 bool go_images_need_bias(const struct go_images *g)

@@ -115,10 +115,14 @@ int go_images_open_pending(struct go_images *g, const struct go_images_host *h);
 
 /*
  * Attach (-p) mode: the Go plugins the target has mapped already
- * (/proc/PID/maps), probed as go_images_open_pending does. Returns how
- * many got probes, or a negative errno from reading the maps.
+ * (/proc/PID/maps), probed as go_images_open_pending does, their
+ * recording off until go_images_begin (with the host's: none of the
+ * allocations of one counted without the other's). Returns how many got
+ * probes, or a negative errno from reading the maps.
  */
 int go_images_scan(struct go_images *g, const struct go_images_host *h);
+/* Recording on in the plugins' sets go_images_scan attached. */
+void go_images_begin(struct go_images *g);
 
 /* Load biases not known yet, from the probes' hits or /proc/PID/maps. */
 void go_images_refresh_bias(struct go_images *g, pid_t pid);

@@ -1526,14 +1526,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gomemtrace: %s\n", err);
 		goto cleanup;
 	}
-	start_ns = memtrace_begin(mt);
-	guard_image_opens(rep.pid, &plan, mt);
-	/* Go plugins mapped already: their own runtime code, probed too. */
+	/* Go plugins mapped already: their own runtime code, probed too,
+	 * recording from the same moment as the host's. */
 	if (env.pid) {
 		struct go_images_host h = images_host(rep.pid, bin, layout, &plan, mt, exact);
 
 		go_images_scan(&images, &h);
 	}
+	start_ns = memtrace_begin(mt);
+	go_images_begin(&images);
+	guard_image_opens(rep.pid, &plan, mt);
 	start_cpu_ns = cpu_time_ns();
 	rep.start_wall_ns = clock_ns(CLOCK_REALTIME);
 	if (env.duration)

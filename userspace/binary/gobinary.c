@@ -586,6 +586,11 @@ int gobin_symbol_addr(const struct gobin *bin, const char *name, uint64_t *addr)
 	return elf_symbol_value(&bin->elf, name, addr);
 }
 
+int gobin_dynamic_symbol_addr(const struct gobin *bin, const char *name, uint64_t *addr)
+{
+	return elf_dynamic_symbol_value(&bin->elf, name, addr);
+}
+
 int gobin_image_extent(const struct gobin *bin, uint64_t *lo, uint64_t *hi)
 {
 	uint64_t l = UINT64_MAX, h = 0;

@@ -130,6 +130,9 @@ int gobin_vaddr_to_offset(const struct gobin *bin, uint64_t vaddr, uint64_t *off
 const uint8_t *gobin_read(const struct gobin *bin, uint64_t vaddr, size_t len);
 /* Address of an ELF .symtab symbol (data or code); -ENOENT when stripped. */
 int gobin_symbol_addr(const struct gobin *bin, const char *name, uint64_t *addr);
+/* The same from the dynamic symbol table (.dynsym, which strip keeps):
+ * what the binary exports to, or takes from, the dynamic linker. */
+int gobin_dynamic_symbol_addr(const struct gobin *bin, const char *name, uint64_t *addr);
 /* The link-time range [*lo, *hi) from the lowest PT_LOAD segment's start to
  * the highest one's file image end: where the binary's static data (type
  * descriptors among it) lies. Returns 0, or -ENOENT without segments. */

@@ -79,6 +79,7 @@ static int image_add(struct go_images *g, const struct go_images_host *h, const 
 	struct go_image *img = NULL;
 	struct gobin_func fn;
 	char open_path[PATH_MAX + 64];
+	uint64_t addr;
 	struct stat st;
 	int ret;
 
@@ -125,6 +126,15 @@ static int image_add(struct go_images *g, const struct go_images_host *h, const 
 	    gobin_find_func(img->bin, "runtime.mallocgc", &fn)) {
 		image_free(img);
 		return 0;
+	}
+	/* A plugin exports its runtime's variables, so that the dynamic
+	 * linker binds its GOT to the host's; a c-shared library keeps its
+	 * own runtime instance, its own heap: not the host's, not traced. */
+	if (gobin_dynamic_symbol_addr(img->bin, "runtime.memstats", &addr)) {
+		snprintf(err, errlen, "%s: a Go library with a runtime of its own (not a plugin): "
+			 "its heap is not traced", path);
+		ret = -ENOTSUP;
+		goto fail;
 	}
 	/* The runtime refuses a plugin built by another toolchain ("plugin
 	 * was built with a different version of package runtime"); go1.19

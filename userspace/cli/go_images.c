@@ -92,8 +92,10 @@ static int image_add(struct go_images *g, const struct go_images_host *h, const 
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
+	/* Probed already in this image (an exec maps it anew). */
 	for (int i = 0; i < g->n; i++)
-		if (g->v[i]->dev == st.st_dev && g->v[i]->ino == st.st_ino)
+		if (g->v[i]->image == h->image && g->v[i]->dev == st.st_dev &&
+		    g->v[i]->ino == st.st_ino)
 			return 0;
 	if (g->n >= GO_IMAGES_MAX) {
 		snprintf(err, errlen, "%s: more than %d Go plugins", path, GO_IMAGES_MAX);

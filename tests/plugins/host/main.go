@@ -8,6 +8,8 @@
 // -wait: opens the plugin first, prints "ready PID" and waits for a line
 // on stdin before calling Work (a tracer attaches meanwhile); MemStats are
 // also read then ("start"). -wait-open: the same before plugin.Open.
+// -then-exec: at the end, execs itself to do it all again, after 2 s
+// (-sleep-open: MemStats read then, "start").
 package main
 
 import (
@@ -18,6 +20,8 @@ import (
 	"plugin"
 	"runtime"
 	"runtime/pprof"
+	"syscall"
+	"time"
 )
 
 var hostSink [][]byte
@@ -52,6 +56,8 @@ func main() {
 	statsPath := flag.String("stats", "", "write MemStats here (JSON)")
 	wait := flag.Bool("wait", false, "open the plugin, print 'ready PID', wait for a line on stdin")
 	waitOpen := flag.Bool("wait-open", false, "print 'ready PID', wait for a line on stdin, then open the plugin")
+	thenExec := flag.Bool("then-exec", false, "at the end, exec itself to do it all again (-heapprofile and -stats with .2 appended)")
+	sleepOpen := flag.Duration("sleep-open", 0, "sleep this long, read MemStats (\"start\"), then open the plugin")
 	flag.Parse()
 
 	var st stats
@@ -59,6 +65,11 @@ func main() {
 	if *waitOpen {
 		fmt.Printf("ready %d\n", os.Getpid())
 		os.Stdin.Read(readBuf[:])
+	}
+	if *sleepOpen > 0 {
+		time.Sleep(*sleepOpen)
+		runtime.ReadMemStats(&ms)
+		st.Start = &counts{Mallocs: ms.Mallocs, NumGC: ms.NumGC}
 	}
 	p, err := plugin.Open(*pluginPath)
 	if err != nil {
@@ -85,6 +96,24 @@ func main() {
 	runtime.GC() // the profile as of now
 	writeHeapProfile(*heapProfile)
 	writeStats(*statsPath, &st)
+	if *thenExec {
+		reExec(*pluginPath, *heapProfile+".2", *statsPath+".2")
+	}
+}
+
+// reExec: the same program again in a new image, which maps the plugin
+// anew.
+//
+//go:noinline
+func reExec(pluginPath, heapProfile, statsPath string) {
+	exe, err := os.Executable()
+	if err == nil {
+		// A tracer following the exec attaches meanwhile.
+		err = syscall.Exec(exe, []string{os.Args[0], "-sleep-open", "2s", "-plugin",
+			pluginPath, "-heapprofile", heapProfile, "-stats", statsPath}, os.Environ())
+	}
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(1)
 }
 
 //go:noinline

@@ -150,7 +150,7 @@ static int image_add(struct go_images *g, const struct go_images_host *h, const 
 		ret = -ENOEXEC;
 		goto fail;
 	}
-	ret = probe_plan_build_alloc(img->bin, h->layout, h->plan->alloc, &img->plan, err, errlen);
+	ret = probe_plan_build_alloc(img->bin, h->layout, h->alloc, &img->plan, err, errlen);
 	if (ret)
 		goto fail;
 	/* Its runtime code uses the host's variables (its GOT). */
@@ -408,6 +408,13 @@ bool go_images_need_bias(const struct go_images *g)
 		if (!g->v[i]->have_bias)
 			return true;
 	return false;
+}
+
+void go_images_pause(struct go_images *g, unsigned int roles)
+{
+	for (int i = 0; i < g->n; i++)
+		if (g->v[i]->mt && !g->v[i]->drained)
+			memtrace_pause(g->v[i]->mt, roles);
 }
 
 void go_images_end(struct go_images *g)

@@ -47,8 +47,8 @@ struct go_images_host {
 	pid_t pid;
 	const struct gobin *bin;
 	const struct go_layout *layout;
-	const struct probe_plan *plan;	/* its kind of allocation plan, its
-					 * work.cycles and numgc addresses */
+	const struct probe_plan *plan;	/* its work.cycles and numgc addresses */
+	enum plan_alloc alloc;		/* the kind of allocation plan */
 	struct memtrace *mt;		/* its ring buffer */
 	uint64_t bias;			/* its load bias */
 	uint32_t image;			/* image number (image_of) */
@@ -128,6 +128,10 @@ void go_images_begin(struct go_images *g);
 void go_images_refresh_bias(struct go_images *g, pid_t pid);
 /* Some plugin's load bias is not known yet. */
 bool go_images_need_bias(const struct go_images *g);
+
+/* memtrace_pause of roles in every plugin's set (the host's samples
+ * switched off for good). */
+void go_images_pause(struct go_images *g, unsigned int roles);
 
 /* Recording off in every plugin's set (memtrace_end). */
 void go_images_end(struct go_images *g);

@@ -772,6 +772,9 @@ static int scale_samples(struct report *r, struct aggregate *agg,
  * (MemProfileRate > 0, as in every program that links runtime/pprof): its
  * heap profile, read at the start, every PROFILE_TICK_NS and at the end.
  */
+/* The target's Go plugins (cli/go_images.c). */
+static struct go_images images;
+
 struct runtime_profile {
 	bool on;
 	const char *why_not;		/* when off: why sampled probes instead */
@@ -901,6 +904,7 @@ static bool switch_to_profile(struct runtime_profile *rp, struct memtrace *mt,
 	}
 	b->roles &= ~alloc_roles;
 	memtrace_pause(mt, alloc_roles);
+	go_images_pause(&images, alloc_roles);
 	aggregate_discard_samples(agg);
 	agg->large_timeline_only = true;
 	rp->on = rp->switched = true;
@@ -1105,8 +1109,6 @@ struct past_image {
 static struct past_image past[REPORT_MAX_EXECS];
 static int npast;
 
-/* The target's Go plugins (cli/go_images.c). */
-static struct go_images images;
 
 /* The ring buffer's records: plugin.open calls to images, the rest to the
  * aggregate (ctx). */
@@ -1126,11 +1128,16 @@ static int trace_events(void *ctx, void *data, size_t len)
 static struct go_images_host images_host(pid_t pid, const struct gobin *bin,
 					 const struct go_layout *layout,
 					 const struct probe_plan *plan, struct memtrace *mt,
-					 bool exact)
+					 bool exact, bool profile_switched)
 {
 	struct go_images_host h = { .pid = pid, .bin = bin, .layout = layout, .plan = plan,
-				    .mt = mt, .image = npast, .stack_storage = env.stack_storage,
-				    .verbose = env.verbose };
+				    .alloc = plan->alloc, .mt = mt, .image = npast,
+				    .stack_storage = env.stack_storage, .verbose = env.verbose };
+
+	/* The host's samples are off for good: the runtime's heap profile
+	 * has the sites (switch_to_profile). */
+	if (profile_switched)
+		h.alloc = PLAN_ALLOC_NONE;
 
 	if (exact && env.output_dir)
 		h.large_alloc_bytes = env.large_alloc;
@@ -1529,7 +1536,8 @@ int main(int argc, char **argv)
 	/* Go plugins mapped already: their own runtime code, probed too,
 	 * recording from the same moment as the host's. */
 	if (env.pid) {
-		struct go_images_host h = images_host(rep.pid, bin, layout, &plan, mt, exact);
+		struct go_images_host h = images_host(rep.pid, bin, layout, &plan, mt, exact,
+						      false);
 
 		go_images_scan(&images, &h);
 	}
@@ -1627,7 +1635,7 @@ int main(int argc, char **argv)
 		 * target continued. */
 		if (images.npending || images.pending_lost) {
 			struct go_images_host h = images_host(rep.pid, bin, layout, &plan, mt,
-							      exact);
+							      exact, rprof.switched);
 
 			go_images_open_pending(&images, &h);
 		}

@@ -89,8 +89,9 @@ static int image_add(struct go_images *g, const struct go_images_host *h, const 
 		return -ENAMETOOLONG;
 	}
 	if (stat(open_path, &st)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
 	}
 	/* Probed already in this image (an exec maps it anew). */
 	for (int i = 0; i < g->n; i++)

@@ -767,14 +767,14 @@ static int scale_samples(struct report *r, struct aggregate *agg,
 	return sampled_scale(agg, &truth, &s->result);
 }
 
+/* The target's Go plugins (cli/go_images.c). */
+static struct go_images images;
+
 /*
  * The default mode's sites when the runtime samples its own heap
  * (MemProfileRate > 0, as in every program that links runtime/pprof): its
  * heap profile, read at the start, every PROFILE_TICK_NS and at the end.
  */
-/* The target's Go plugins (cli/go_images.c). */
-static struct go_images images;
-
 struct runtime_profile {
 	bool on;
 	const char *why_not;		/* when off: why sampled probes instead */
@@ -1108,7 +1108,6 @@ struct past_image {
 
 static struct past_image past[REPORT_MAX_EXECS];
 static int npast;
-
 
 /* The ring buffer's records: plugin.open calls to images, the rest to the
  * aggregate (ctx). */

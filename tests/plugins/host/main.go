@@ -9,7 +9,8 @@
 // on stdin before calling Work (a tracer attaches meanwhile); MemStats are
 // also read then ("start"). -wait-open: the same before plugin.Open.
 // -then-exec: at the end, execs itself to do it all again, after 2 s
-// (-sleep-open: MemStats read then, "start").
+// (-sleep-open: MemStats read then, "start"). -hold: at the end, prints
+// "done" and waits for a line (a tracer reads the runtime's state then).
 package main
 
 import (
@@ -57,6 +58,7 @@ func main() {
 	wait := flag.Bool("wait", false, "open the plugin, print 'ready PID', wait for a line on stdin")
 	waitOpen := flag.Bool("wait-open", false, "print 'ready PID', wait for a line on stdin, then open the plugin")
 	thenExec := flag.Bool("then-exec", false, "at the end, exec itself to do it all again (-heapprofile and -stats with .2 appended)")
+	hold := flag.Bool("hold", false, "at the end, print 'done' and wait for a line on stdin (allocation-free)")
 	sleepOpen := flag.Duration("sleep-open", 0, "sleep this long, read MemStats (\"start\"), then open the plugin")
 	flag.Parse()
 
@@ -99,7 +101,13 @@ func main() {
 	if *thenExec {
 		reExec(*pluginPath, *heapProfile+".2", *statsPath+".2")
 	}
+	if *hold {
+		os.Stdout.Write(doneLine)
+		os.Stdin.Read(readBuf[:])
+	}
 }
+
+var doneLine = []byte("done\n")
 
 // reExec: the same program again in a new image, which maps the plugin
 // anew.

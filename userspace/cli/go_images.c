@@ -36,6 +36,7 @@
 
 #include "cli/go_images.h"
 #include "probes/events.h"
+#include "probes/target_code.h"
 #include "target/target_maps.h"
 
 int go_images_note_open(struct go_images *g, const struct image_open_event *e)
@@ -64,6 +65,25 @@ static void image_free(struct go_image *img)
 	free(img->path);
 	free(img->open_path);
 	free(img);
+}
+
+static void warn_breakpoints(pid_t pid, const struct go_image *img)
+{
+	static struct code_scan scan;
+
+	if (target_code_scan_file(pid, img->open_path, &img->plan, &scan) || !scan.breakpoints)
+		return;
+	for (int i = 0; i < img->plan.n; i++) {
+		const struct probe_point *p = &img->plan.points[i];
+
+		if (scan.state[i] == CODE_BREAKPOINT)
+			fprintf(stderr, "gomemtrace: warning: before attaching (a breakpoint an "
+				"earlier tracer left, or another tracer's live probe): int3 at "
+				"%s+%llu in %s (0x%llx, file offset 0x%llx; the file has 0x%02x)\n",
+				p->function, (unsigned long long)(p->address - p->func_entry),
+				img->path, (unsigned long long)scan.vaddr[i],
+				(unsigned long long)p->file_offset, scan.file[i]);
+	}
 }
 
 /*
@@ -167,6 +187,10 @@ static int image_add(struct go_images *g, const struct go_images_host *h, const 
 		.data_bias_fixed = true,
 		.data_bias = h->bias,
 	};
+	/* Mapped already (-p): an int3 an earlier tracer left there is
+	 * said, as the host's are; the clean detach removes it. */
+	if (!begin)
+		warn_breakpoints(h->pid, img);
 	ret = memtrace_start(&img->mt, &img->plan, h->layout, &img->opts, NULL, NULL, err, errlen);
 	if (ret)
 		goto fail;

@@ -37,6 +37,16 @@ const volatile __u64 go_mspan_alloc_count_before_cache_off = 0;
 const volatile __u64 large_alloc_bytes = ~0ULL;
 /* What MemStats counts for one user arena chunk (ALLOC_PROBE_ARENA_CHUNK). */
 const volatile __u64 arena_chunk_bytes = 0;
+/*
+ * A probe set on a Go plugin's copy of the runtime code: its code reaches
+ * the runtime's variables through its GOT, which the dynamic linker binds
+ * to the host executable's (it exports them): work.cycles and
+ * memstats.numgc are the host's, at link-time addresses of the host (set
+ * in go_work_cycles_addr, go_memstats_numgc_addr) plus data_bias, not the
+ * plugin's own unused copies at the hit's bias.
+ */
+const volatile __u32 data_bias_fixed = 0;
+const volatile __u64 data_bias = 0;
 /* Link-time extent of the binary's file image (gobin_image_extent). */
 const volatile __u64 image_lo = 0, image_hi = 0;
 /* Link-time range of a probed allocation function whose calls into probed
@@ -743,6 +753,8 @@ int gc_start(struct pt_regs *ctx)
 		return 0;
 	count(COUNTER_GC_HITS);
 	bias = probe_bias(ctx);
+	if (data_bias_fixed)
+		bias = data_bias;
 	fill_header(&e.hdr, EVENT_GC_START);
 	e.trigger = ctx->di;
 	e.cycle = 0;
@@ -765,6 +777,8 @@ int gc_end(struct pt_regs *ctx)
 		return 0;
 	count(COUNTER_GC_HITS);
 	bias = probe_bias(ctx);
+	if (data_bias_fixed)
+		bias = data_bias;
 	fill_header(&e.hdr, EVENT_GC_END);
 	if (go_memstats_numgc_addr)
 		bpf_probe_read_user(&e.numgc, sizeof(e.numgc),
@@ -841,6 +855,49 @@ int copystack(struct pt_regs *ctx)
 	e.old_size = read_user_u64(gp + go_g_stack_hi_off) - read_user_u64(gp + go_g_stack_lo_off);
 	e.new_size = ctx->bx;
 	emit(&e, sizeof(e));
+	return 0;
+}
+
+/*
+ * plugin.open(name string): RAX = name's bytes, RBX = its length. Called
+ * before dlopen maps the plugin; none of the plugin's code (its runtime
+ * copy included) runs before plugin.open's dlopen returns. The whole
+ * process is stopped here (SIGSTOP, taken as this thread returns to user
+ * space) and user space told; it attaches the plugin's probes by its file
+ * (uprobes apply to mappings made later) and sends SIGCONT. Counted, and
+ * the record says whether the stop was sent.
+ */
+#define SIGSTOP_NR 19
+
+/* Counted before the stop is sent: a watcher of a tracer that died reads
+ * it (cli/go_images.c, the guard) and continues the target. Records the
+ * ring buffer had no room for are counted apart: each is a stop that
+ * user space must end without its record. */
+__u64 image_opens = 0;
+__u64 image_opens_lost = 0;
+
+SEC("uprobe")
+int image_open(struct pt_regs *ctx)
+{
+	struct image_open_event e = {};
+	__u64 len = ctx->bx;
+
+	if (!wanted() || restarts(ctx, bpf_get_attach_cookie(ctx)))
+		return 0;
+	__sync_fetch_and_add(&image_opens, 1);
+	probe_bias(ctx);
+	fill_header(&e.hdr, EVENT_IMAGE_OPEN);
+	if (len > IMAGE_NAME_MAX - 1)
+		len = IMAGE_NAME_MAX - 1;
+	if (bpf_probe_read_user(e.name, len & (IMAGE_NAME_MAX - 1), (void *)ctx->ax))
+		len = 0;
+	e.name[len & (IMAGE_NAME_MAX - 1)] = 0;
+	e.name_len = len;
+	e.stopped = !bpf_send_signal(SIGSTOP_NR);
+	if (bpf_ringbuf_output(&events, &e, sizeof(e), BPF_RB_FORCE_WAKEUP)) {
+		__sync_fetch_and_add(&lost_events, 1);
+		__sync_fetch_and_add(&image_opens_lost, 1);
+	}
 	return 0;
 }
 

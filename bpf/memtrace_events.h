@@ -20,6 +20,8 @@ enum event_type {
 	EVENT_COPYSTACK = 5,	/* a goroutine stack was copied to a new size */
 	EVENT_LARGE_ALLOC = 6,	/* an allocation of at least large_alloc_bytes
 				 * (exact mode; also counted as usual) */
+	EVENT_IMAGE_OPEN = 7,	/* plugin.open called: a Go plugin is about to
+				 * be mapped (the process is stopped) */
 };
 
 /*
@@ -221,6 +223,22 @@ struct large_alloc_event {
 	__u64 frames[MAX_STACK_DEPTH];	/* as user_stack.frames */
 };
 
+/*
+ * plugin.open(name string) entered (RAX: name's bytes, RBX: its length):
+ * dlopen is about to map a Go plugin, which carries its own copy of the
+ * runtime's code. The probe stopped the whole process (SIGSTOP) so that
+ * user space can put the plugin's probes on its file before any of its
+ * code runs; user space sends SIGCONT.
+ */
+#define IMAGE_NAME_MAX 256
+
+struct image_open_event {
+	struct event_header hdr;
+	__u32 name_len;		/* bytes of name (cut to IMAGE_NAME_MAX - 1) */
+	__u32 stopped;		/* 1: SIGSTOP sent; 0: bpf_send_signal failed */
+	char name[IMAGE_NAME_MAX];	/* as given to plugin.Open, NUL-terminated */
+};
+
 #define EVENT_FIXED_SIZE(type) (sizeof(struct type) - MAX_STACK_DEPTH * sizeof(__u64))
 
 _Static_assert(sizeof(struct event_header) == 16, "event_header layout");
@@ -232,6 +250,7 @@ _Static_assert(sizeof(struct gc_start_event) == 24, "gc_start_event layout");
 _Static_assert(sizeof(struct gc_end_event) == 24, "gc_end_event layout");
 _Static_assert(sizeof(struct morestack_event) == 48 + 8 * MAX_STACK_DEPTH, "morestack_event layout");
 _Static_assert(sizeof(struct copystack_event) == 40, "copystack_event layout");
+_Static_assert(sizeof(struct image_open_event) == 24 + IMAGE_NAME_MAX, "image_open_event layout");
 _Static_assert(sizeof(struct large_alloc_event) == 56 + 8 * MAX_STACK_DEPTH,
 	       "large_alloc_event layout");
 

@@ -66,6 +66,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!elf_symbol_value(&ef, "runtime.text", &v))
 		sink += v;
+	/* A Go plugin's test (cli/go_images.c). */
+	if (!elf_dynamic_symbol_value(&ef, "runtime.memstats", &v))
+		sink += v;
 	elf_close(&ef);
 	return 0;
 }

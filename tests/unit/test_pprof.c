@@ -1266,6 +1266,50 @@ static void test_encode_readable(void)
 	pprof_writer_free(w);
 }
 
+/* A Go plugin's mapping beside the main binary's: each location names the
+ * mapping its address is in, as go tool pprof reads them; no more than
+ * PPROF_MAX_MAPPINGS. */
+static void test_mappings(void)
+{
+	static const struct pprof_line plugin_lines[] = {
+		{ "pluginwork.newNode", "/src/plugin/plugin.go", 37 } };
+	struct pprof_writer *w = pprof_writer_new();
+	char *path = path_in_tmp("mappings.pb.gz"), *out = NULL, *err = NULL;
+	uint64_t ids[2];
+	int64_t values[2] = { 1, 48 };
+	int ret, extra = 0;
+
+	ret = pprof_add_sample_type(w, "alloc_objects", "count");
+	if (!ret)
+		ret = pprof_add_sample_type(w, "alloc_space", "bytes");
+	if (!ret)
+		ret = pprof_set_mapping(w, 0x400000, UINT64_MAX, 0, "/bin/host", "");
+	if (!ret)
+		ret = pprof_add_mapping(w, 0x7f0000000000, 0x7f0000100000, 0, "/lib/plugin.so", "");
+	if (!ret)
+		ret = pprof_add_location(w, 0x7f0000000100, plugin_lines, 1, &ids[0]);
+	if (!ret)
+		ret = pprof_add_location(w, 0x401000, main_lines, 1, &ids[1]);
+	if (!ret)
+		ret = pprof_add_sample(w, ids, 2, values);
+	if (!ret)
+		ret = pprof_write_file(w, path);
+	CHECK(!ret, "mappings: written", "err %d", ret);
+	ret = run_pprof("-raw -symbolize=none", path, &out, &err);
+	CHECK(ret == 0 && strstr(out, " M=2 pluginwork.newNode") && strstr(out, " M=1 main.main") &&
+	      strstr(out, "2: 0x7f0000000000/0x7f0000100000/0x0 /lib/plugin.so"),
+	      "mappings: each location in its own mapping", "rc %d: %s %s", ret, out, err);
+	for (int i = 0; i < PPROF_MAX_MAPPINGS; i++)
+		if (!pprof_add_mapping(w, 0x100000 * (i + 1), 0x100000 * (i + 2), 0, "/x", ""))
+			extra++;
+	CHECK(extra == PPROF_MAX_MAPPINGS - 2, "mappings: at most PPROF_MAX_MAPPINGS",
+	      "%d more taken", extra);
+	free(out);
+	free(err);
+	free(path);
+	pprof_writer_free(w);
+}
+
 int main(void)
 {
 	go_bin = getenv("GOMEMTRACE_GO");
@@ -1285,6 +1329,7 @@ int main(void)
 		test_inline_profile();
 		test_many_samples();
 		test_writes();
+		test_mappings();
 	}
 	remove_tree(tmpdir);
 	return CHECK_DONE();

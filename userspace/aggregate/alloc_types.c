@@ -25,6 +25,14 @@ struct type_namer {
 	uint64_t bias[SYMBOLIZER_MAX_IMAGES];
 	struct gotype_layout layout[SYMBOLIZER_MAX_IMAGES];
 	uint32_t nimages;
+	/* Go plugins mapped into an image: run-time ranges [lo, hi). */
+	struct {
+		uint32_t image;
+		const struct gobin *bin;
+		uint64_t bias, lo, hi;
+		struct gotype_layout layout;
+	} mods[SYMBOLIZER_MAX_MODULES];
+	uint32_t nmods;
 	struct type_entry *slots;	/* open addressing; name NULL: free */
 	size_t nslots, used;
 };
@@ -59,6 +67,25 @@ int type_namer_add_image(struct type_namer *n, uint32_t image, const struct gobi
 	n->bias[image] = load_bias;
 	n->layout[image] = *layout;
 	n->nimages++;
+	return 0;
+}
+
+int type_namer_add_module(struct type_namer *n, uint32_t image, const struct gobin *bin,
+			  uint64_t load_bias, const struct gotype_layout *layout)
+{
+	uint64_t lo, hi;
+
+	if (image >= n->nimages || n->nmods >= SYMBOLIZER_MAX_MODULES)
+		return -EINVAL;
+	if (gobin_image_extent(bin, &lo, &hi))
+		return -ENOENT;
+	n->mods[n->nmods].image = image;
+	n->mods[n->nmods].bin = bin;
+	n->mods[n->nmods].bias = load_bias;
+	n->mods[n->nmods].lo = lo + load_bias;
+	n->mods[n->nmods].hi = hi + load_bias;
+	n->mods[n->nmods].layout = *layout;
+	n->nmods++;
 	return 0;
 }
 
@@ -102,7 +129,11 @@ static int grow(struct type_namer *n)
 static const char *lookup(const struct type_namer *n, uint64_t typ, bool *owned)
 {
 	uint32_t img = image_of(typ);
+	uint64_t addr = typ & IMAGE_ADDR_MASK;
+	const struct gotype_layout *layout;
+	const struct gobin *bin;
 	const uint8_t *name;
+	uint64_t bias;
 	size_t len;
 	char *s;
 	int ret;
@@ -110,10 +141,21 @@ static const char *lookup(const struct type_namer *n, uint64_t typ, bool *owned)
 	*owned = false;
 	if (!typ)
 		return TYPE_NONE;
-	if (img >= n->nimages || !gobin_has_type_data(n->bin[img]))
+	if (img >= n->nimages)
 		return TYPE_UNKNOWN;
-	ret = gobin_type_name(n->bin[img], (typ & IMAGE_ADDR_MASK) - n->bias[img],
-			      &n->layout[img], &name, &len);
+	bin = n->bin[img];
+	bias = n->bias[img];
+	layout = &n->layout[img];
+	for (uint32_t i = 0; i < n->nmods; i++)
+		if (n->mods[i].image == img && addr >= n->mods[i].lo && addr < n->mods[i].hi) {
+			bin = n->mods[i].bin;
+			bias = n->mods[i].bias;
+			layout = &n->mods[i].layout;
+			break;
+		}
+	if (!gobin_has_type_data(bin))
+		return TYPE_UNKNOWN;
+	ret = gobin_type_name(bin, addr - bias, layout, &name, &len);
 	if (ret == -ENXIO)
 		return TYPE_RUNTIME;
 	/* An empty name (a NUL first) is no name: pprof labels need one. */

@@ -26,6 +26,13 @@ struct symbolizer {
 	uint64_t bias[SYMBOLIZER_MAX_IMAGES];
 	int minor[SYMBOLIZER_MAX_IMAGES];
 	uint32_t nimages;
+	/* Go plugins mapped into an image: run-time ranges [lo, hi). */
+	struct {
+		uint32_t image;
+		const struct gobin *bin;
+		uint64_t bias, lo, hi;
+	} mods[SYMBOLIZER_MAX_MODULES];
+	uint32_t nmods;
 	int go_minor;		/* of the image of the stack being built */
 	struct pc_entry *slots;
 	size_t nslots, used;
@@ -74,6 +81,43 @@ int symbolizer_add_image(struct symbolizer *s, uint32_t image, const struct gobi
 	s->minor[image] = gobin_go_minor(bin);
 	s->nimages++;
 	return 0;
+}
+
+int symbolizer_add_module(struct symbolizer *s, uint32_t image, const struct gobin *bin,
+			  uint64_t load_bias)
+{
+	uint64_t lo, hi;
+
+	if (image >= s->nimages || s->nmods >= SYMBOLIZER_MAX_MODULES)
+		return -EINVAL;
+	if (gobin_image_extent(bin, &lo, &hi))
+		return -ENOENT;
+	s->mods[s->nmods].image = image;
+	s->mods[s->nmods].bin = bin;
+	s->mods[s->nmods].bias = load_bias;
+	s->mods[s->nmods].lo = lo + load_bias;
+	s->mods[s->nmods].hi = hi + load_bias;
+	s->nmods++;
+	return 0;
+}
+
+/* The binary and load bias of the module of image img that holds the
+ * run-time address addr (untagged): a plugin's, else the image's own.
+ * False when img is unknown. */
+static bool module_of(const struct symbolizer *s, uint32_t img, uint64_t addr,
+		      const struct gobin **bin, uint64_t *bias)
+{
+	if (img >= s->nimages)
+		return false;
+	for (uint32_t i = 0; i < s->nmods; i++)
+		if (s->mods[i].image == img && addr >= s->mods[i].lo && addr < s->mods[i].hi) {
+			*bin = s->mods[i].bin;
+			*bias = s->mods[i].bias;
+			return true;
+		}
+	*bin = s->bin[img];
+	*bias = s->bias[img];
+	return true;
 }
 
 void symbolizer_free(struct symbolizer *s)
@@ -128,9 +172,9 @@ int symbolizer_frames(struct symbolizer *s, uint64_t pc, uint32_t depth,
 		      const struct gobin_frame **frames)
 {
 	struct gobin_frame buf[MAX_INLINE_FRAMES];
-	uint64_t key = pc << 1 | (depth > 0);
+	uint64_t key = pc << 1 | (depth > 0), bias;
+	const struct gobin *bin;
 	struct pc_entry *e;
-	uint32_t img;
 	int n;
 
 	if (pc == STACK_FOLDED_PC) {
@@ -144,9 +188,8 @@ int symbolizer_frames(struct symbolizer *s, uint64_t pc, uint32_t depth,
 		*frames = e->frames;
 		return e->nframes;
 	}
-	img = image_of(pc);
-	n = img >= s->nimages ? 0 :
-	    gobin_symbolize(s->bin[img], (pc & IMAGE_ADDR_MASK) - s->bias[img] - (depth > 0), buf,
+	n = !module_of(s, image_of(pc), pc & IMAGE_ADDR_MASK, &bin, &bias) ? 0 :
+	    gobin_symbolize(bin, (pc & IMAGE_ADDR_MASK) - bias - (depth > 0), buf,
 			    MAX_INLINE_FRAMES);
 	e->key = key;
 	if (n <= 0) {
@@ -290,13 +333,15 @@ static int record_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs
 	return 0;
 }
 
-/* The run-time address, in the image of like (a PC of that image), of
+/* The run-time address, in the module of like (a PC of that module), of
  * the link-time address vaddr. */
 static uint64_t image_pc(const struct symbolizer *s, uint64_t like, uint64_t vaddr)
 {
-	uint32_t img = image_of(like);
+	const struct gobin *bin;
+	uint64_t bias;
 
-	return img < s->nimages ? (vaddr + s->bias[img]) | (like & ~IMAGE_ADDR_MASK) : like;
+	return module_of(s, image_of(like), like & IMAGE_ADDR_MASK, &bin, &bias) ?
+	       (vaddr + bias) | (like & ~IMAGE_ADDR_MASK) : like;
 }
 
 int symbolizer_profile_stack(struct symbolizer *s, const uint64_t *pcs, uint32_t npcs,

@@ -21,6 +21,17 @@ int symbolizer_new(struct symbolizer **out, const struct gobin *bin, uint64_t lo
 #define SYMBOLIZER_MAX_IMAGES 8
 int symbolizer_add_image(struct symbolizer *s, uint32_t image, const struct gobin *bin,
 			 uint64_t load_bias);
+/*
+ * A Go plugin mapped into image number image (image_of(pc)): its PCs, the
+ * run-time range of bin's file image at load_bias (gobin_image_extent),
+ * are looked up in bin, the others of that image in the image's own
+ * binary (as the runtime's findfunc looks up each PC in the module whose
+ * text holds it). bin must outlive s. Returns 0, -EINVAL (no such image,
+ * or more than SYMBOLIZER_MAX_MODULES), -ENOENT (bin has no segments).
+ */
+#define SYMBOLIZER_MAX_MODULES 16
+int symbolizer_add_module(struct symbolizer *s, uint32_t image, const struct gobin *bin,
+			  uint64_t load_bias);
 void symbolizer_free(struct symbolizer *s);
 
 /*

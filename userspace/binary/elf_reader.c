@@ -292,13 +292,15 @@ bool elf_read_u64(const struct elf_file *ef, uint64_t vaddr, uint64_t *v)
 	return elf_read_vaddr(ef, vaddr, 8, &b) && span_u64(b, 0, v);
 }
 
-int elf_symbol_value(const struct elf_file *ef, const char *name, uint64_t *value)
+/* A defined symbol of the symbol table section `section` (of type `type`). */
+static int symbol_in(const struct elf_file *ef, const char *section, uint32_t type,
+		     const char *name, uint64_t *value)
 {
 	struct elf_section symtab, strtab;
 	Elf64_Sym sym;
 	uint64_t off;
 
-	if (elf_find_section(ef, ".symtab", &symtab) != 0 || symtab.type != SHT_SYMTAB)
+	if (elf_find_section(ef, section, &symtab) != 0 || symtab.type != type)
 		return -ENOENT;
 	if (!elf_section_at(ef, symtab.link, &strtab) || strtab.type != SHT_STRTAB ||
 	    strtab.outside)
@@ -316,4 +318,14 @@ int elf_symbol_value(const struct elf_file *ef, const char *name, uint64_t *valu
 		}
 	}
 	return -ENOENT;
+}
+
+int elf_symbol_value(const struct elf_file *ef, const char *name, uint64_t *value)
+{
+	return symbol_in(ef, ".symtab", SHT_SYMTAB, name, value);
+}
+
+int elf_dynamic_symbol_value(const struct elf_file *ef, const char *name, uint64_t *value)
+{
+	return symbol_in(ef, ".dynsym", SHT_DYNSYM, name, value);
 }

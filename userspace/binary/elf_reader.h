@@ -178,5 +178,8 @@ bool elf_read_u64(const struct elf_file *ef, uint64_t vaddr, uint64_t *v);
 
 /* Value of a .symtab symbol by exact name; -ENOENT when absent/stripped. */
 int elf_symbol_value(const struct elf_file *ef, const char *name, uint64_t *value);
+/* The same in .dynsym (kept by strip: the dynamic linker's); -ENOENT when
+ * absent or undefined there. */
+int elf_dynamic_symbol_value(const struct elf_file *ef, const char *name, uint64_t *value);
 
 #endif

@@ -397,6 +397,32 @@ int gobin_go_minor(const struct gobin *bin)
 	return bin->bi.minor;
 }
 
+int gobin_assume_go_version(struct gobin *bin, const char *version)
+{
+	int minor = version ? buildinfo_parse_minor(version) : 0;
+	struct pclntab tab;
+	char msg[128];
+	int ret = 0;
+
+	if (bin->bi.version)
+		return -EEXIST;
+	if (minor <= 0)
+		return -EINVAL;
+	/* Its moduledata's layout (gofunc: inline trees; types) is the
+	 * version's: read again with it, before anything is changed. */
+	if (pclntab_open(&bin->elf, minor, &tab, msg, sizeof(msg)))
+		return -EINVAL;
+	bin->bi.version = strdup(version);
+	if (!bin->bi.version)
+		return -ENOMEM;
+	bin->tab = tab;
+	bin->bi.minor = minor;
+	bin->wrapper_funcid = wrapper_funcid(minor);
+	if (minor >= 121 && !bin->printed)
+		ret = build_printed_names(bin, minor);
+	return ret;
+}
+
 unsigned gobin_build_modes(const struct gobin *bin)
 {
 	static const struct { const char *func; unsigned mode; } marks[] = {
@@ -591,6 +617,11 @@ int gobin_load_segment(const struct gobin *bin, size_t i, uint64_t *vaddr,
 	*len = seg->data.len;
 	*exec = seg->flags & PF_X;
 	return 0;
+}
+
+int gobin_dynamic_symbol_addr(const struct gobin *bin, const char *name, uint64_t *addr)
+{
+	return elf_dynamic_symbol_value(&bin->elf, name, addr);
 }
 
 int gobin_image_extent(const struct gobin *bin, uint64_t *lo, uint64_t *hi)

@@ -71,6 +71,16 @@ const char *gobin_go_experiments(const struct gobin *bin);
 bool gobin_has_experiment(const struct gobin *bin, const char *name);
 /* Major.minor from the version: 1.21 -> 121. 0 if unknown. */
 int gobin_go_minor(const struct gobin *bin);
+/*
+ * A binary without build info of its own (a Go plugin by go1.19, whose
+ * .so has no .go.buildinfo) takes version's: what depends on the version
+ * (the wrapper funcID, printed generic names) follows it. For a plugin,
+ * the host's version: the runtime loads only plugins built from the same
+ * runtime package (plugin.lastmoduleinit's package hash check). Returns 0,
+ * -EEXIST when bin has a version (nothing changed), -EINVAL (version not
+ * go1.N), -ENOMEM.
+ */
+int gobin_assume_go_version(struct gobin *bin, const char *version);
 
 /* Sanitizer build modes (go build -race, -msan, -asan): the runtime's
  * raceenabled, msanenabled and asanenabled, each of which changes what
@@ -127,6 +137,9 @@ int gobin_symbol_addr(const struct gobin *bin, const char *name, uint64_t *addr)
  * bytes and whether it is executable. Returns 0, or -ENOENT past the last. */
 int gobin_load_segment(const struct gobin *bin, size_t i, uint64_t *vaddr,
 		       const uint8_t **data, size_t *len, bool *exec);
+/* The same from the dynamic symbol table (.dynsym, which strip keeps):
+ * what the binary exports to, or takes from, the dynamic linker. */
+int gobin_dynamic_symbol_addr(const struct gobin *bin, const char *name, uint64_t *addr);
 /* The link-time range [*lo, *hi) from the lowest PT_LOAD segment's start to
  * the highest one's file image end: where the binary's static data (type
  * descriptors among it) lies. Returns 0, or -ENOENT without segments. */

@@ -37,6 +37,7 @@
 #include "probes/events.h"
 #include "binary/go_layouts.h"
 #include "binary/gobinary.h"
+#include "cli/go_images.h"
 #include "cli/launch.h"
 #include "probes/budget.h"
 #include "cli/target_watch.h"
@@ -780,6 +781,9 @@ static int scale_samples(struct report *r, struct aggregate *agg,
 	return sampled_scale(agg, &truth, &s->result);
 }
 
+/* The target's Go plugins (cli/go_images.c). */
+static struct go_images images;
+
 /*
  * The default mode's sites when the runtime samples its own heap
  * (MemProfileRate > 0, as in every program that links runtime/pprof): its
@@ -914,6 +918,7 @@ static bool switch_to_profile(struct runtime_profile *rp, struct memtrace *mt,
 	}
 	b->roles &= ~alloc_roles;
 	memtrace_pause(mt, alloc_roles);
+	go_images_pause(&images, alloc_roles);
 	aggregate_discard_samples(agg);
 	agg->large_timeline_only = true;
 	rp->on = rp->switched = true;
@@ -1118,6 +1123,81 @@ struct past_image {
 static struct past_image past[REPORT_MAX_EXECS];
 static int npast;
 
+/* The ring buffer's records: plugin.open calls to images, the rest to the
+ * aggregate (ctx). */
+static int trace_events(void *ctx, void *data, size_t len)
+{
+	const struct event_header *hdr = data;
+
+	if (len >= sizeof(*hdr) && hdr->type == EVENT_IMAGE_OPEN) {
+		if (len < sizeof(struct image_open_event))
+			return events_handle(ctx, data, len);	/* counted bad */
+		return go_images_note_open(&images, data);
+	}
+	return events_handle(ctx, data, len);
+}
+
+/* What a plugin's probe set takes from the host image's. */
+static struct go_images_host images_host(pid_t pid, const struct gobin *bin,
+					 const struct go_layout *layout,
+					 const struct probe_plan *plan, struct memtrace *mt,
+					 bool exact, bool profile_switched)
+{
+	struct go_images_host h = { .pid = pid, .bin = bin, .layout = layout, .plan = plan,
+				    .alloc = plan->alloc, .mt = mt, .image = npast,
+				    .stack_storage = env.stack_storage, .verbose = env.verbose };
+
+	/* The host's samples are off for good: the runtime's heap profile
+	 * has the sites (switch_to_profile). */
+	if (profile_switched)
+		h.alloc = PLAN_ALLOC_NONE;
+
+	if (exact && env.output_dir)
+		h.large_alloc_bytes = env.large_alloc;
+	if (!memtrace_load_bias(mt, &h.bias) && target_load_bias(pid, bin, &h.bias))
+		h.bias = 0;
+	return h;
+}
+
+static bool plan_has_role(const struct probe_plan *plan, enum probe_role role)
+{
+	for (int i = 0; i < plan->n; i++)
+		if (plan->points[i].role == role)
+			return true;
+	return false;
+}
+
+/* The guard of a probe set with the plugin.open probe, which stops the
+ * target: a dead tracer must not leave it stopped (go_images_guard). */
+static void guard_image_opens(pid_t pid, const struct probe_plan *plan, const struct memtrace *mt)
+{
+	int ret = 0;
+
+	if (plan_has_role(plan, PROBE_IMAGE_OPEN))
+		ret = go_images_guard(&images, pid, mt);
+	else
+		go_images_unguard(&images);
+	if (ret)
+		fprintf(stderr, "gomemtrace: warning: no guard for plugin.open's stops (%s): "
+			"killed while one holds pid %d, gomemtrace would leave it stopped\n",
+			strerror(-ret), (int)pid);
+}
+
+/* A plan's probe on plugin.open, when the binary has it: where a Go
+ * plugin's probes are put on before it is mapped. */
+static void plan_image_open(const struct gobin *bin, struct probe_plan *plan, const char *shown)
+{
+	char err[256];
+	int ret = probe_plan_add_image_open(bin, plan, err, sizeof(err));
+
+	if (ret == -E2BIG)
+		fprintf(stderr, "gomemtrace: warning: %s: no room for the probe on plugin.open: "
+			"Go plugins it opens are not probed\n", shown);
+	else if (ret && ret != -ENOENT)
+		fprintf(stderr, "gomemtrace: warning: %s: plugin.open: %s: Go plugins it opens "
+			"are not probed\n", shown, err);
+}
+
 /*
  * The target exec'd (memtrace_exec): its new image (the same file
  * at another load bias, or another binary) planned and probed as the first
@@ -1175,6 +1255,7 @@ static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
 		x->why_not = "no probe plan for the new image";
 		goto fail;
 	}
+	plan_image_open(nbin, new_plan, x->to ? x->to : exe);
 	opts[npast] = (struct memtrace_opts){ .binary = exe, .pid = pid,
 					      .max_stacks = env.stack_storage,
 					      .max_alloc_keys = env.stack_storage * 4 };
@@ -1183,7 +1264,7 @@ static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
 		go_alloc_experiments(nbin, gobin_go_minor(nbin)));
 	/* Events of the new set are consumed only after the old set's drain
 	 * below, under the new image's tag. */
-	ret = memtrace_start(&nmt, new_plan, nlayout, &opts[npast], events_handle, agg, err,
+	ret = memtrace_start(&nmt, new_plan, nlayout, &opts[npast], trace_events, agg, err,
 			     sizeof(err));
 	if (ret) {
 		fprintf(stderr, "gomemtrace: after the exec: %s\n", err);
@@ -1196,7 +1277,9 @@ static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
 	if (!target_load_bias(pid, nbin, &bias))
 		x->to_bias = bias;
 
-	/* The old image: what its ring buffer and maps hold, under its tag. */
+	/* The old image: its plugins' probe sets (stopped at the exec too),
+	 * then what its ring buffer and maps hold, under its tag. */
+	go_images_drain(&images, npast, agg, pid);
 	ret = memtrace_stop(*mt);
 	if (ret >= 0) {
 		rd.bin = *bin;
@@ -1219,6 +1302,7 @@ static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
 	*layout = nlayout;
 	*plan = *new_plan;
 	x->followed = true;
+	guard_image_opens(pid, plan, nmt);
 	return true;
 
 fail:
@@ -1374,6 +1458,8 @@ int main(int argc, char **argv)
 	}
 	if (ret)
 		die_input("%s: %s", rep.exe, err);
+	/* --repair too: an int3 a killed tracer left there. */
+	plan_image_open(bin, &plan, rep.exe);
 	if (env.verbose)
 		print_plan(&plan, rep.exe);
 	aggregate_init(&agg, gobin_go_minor(bin));
@@ -1463,12 +1549,22 @@ int main(int argc, char **argv)
 		mopts.large_alloc_bytes = env.large_alloc;
 	mopts.arena_chunk_bytes = go_arena_chunk_bytes(agg.go_minor, agg.build_modes,
 						       agg.experiments);
-	ret = memtrace_start(&mt, &plan, layout, &mopts, events_handle, &agg, err, sizeof(err));
+	ret = memtrace_start(&mt, &plan, layout, &mopts, trace_events, &agg, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "gomemtrace: %s\n", err);
 		goto cleanup;
 	}
+	/* Go plugins mapped already: their own runtime code, probed too,
+	 * recording from the same moment as the host's. */
+	if (env.pid) {
+		struct go_images_host h = images_host(rep.pid, bin, layout, &plan, mt, exact,
+						      false);
+
+		go_images_scan(&images, &h);
+	}
 	start_ns = memtrace_begin(mt);
+	go_images_begin(&images);
+	guard_image_opens(rep.pid, &plan, mt);
 	start_cpu_ns = cpu_time_ns();
 	rep.start_wall_ns = clock_ns(CLOCK_REALTIME);
 	if (env.duration)
@@ -1556,6 +1652,19 @@ int main(int argc, char **argv)
 			fprintf(stderr, "gomemtrace: reading events: %s\n", strerror(-ret));
 			goto cleanup;
 		}
+		/* A plugin.open stopped the target: its plugin probed, the
+		 * target continued. */
+		if (images.npending || images.pending_lost) {
+			struct go_images_host h = images_host(rep.pid, bin, layout, &plan, mt,
+							      exact, rprof.switched);
+
+			go_images_open_pending(&images, &h);
+		}
+		go_images_check_lost(&images, rep.pid);
+		/* A plugin's PCs can show up in the host's stacks (the runtime's
+		 * heap profile records) before its own probes fire. */
+		if (go_images_need_bias(&images))
+			go_images_refresh_bias(&images, rep.pid);
 		/* Recording stopped at the exec, in the kernel: before anything
 		 * reads the target's memory with the old image's addresses. */
 		if (memtrace_exec(mt, &exec_ts, &exec_tid, exec_name, sizeof(exec_name))) {
@@ -1669,6 +1778,7 @@ int main(int argc, char **argv)
 	ui.server = NULL;
 	rep.cost.tracer_cpu_ns = cpu_time_ns() - start_cpu_ns;
 	stop_ns = memtrace_end(mt);
+	go_images_end(&images);
 	if (!exact)
 		budget_finish(&budget, mt, stop_ns);
 	/* The runtime's state where recording ended, before detaching (fails
@@ -1688,7 +1798,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Recording stopped after %.3f s; detaching %d %s links\n",
 			(stop_ns - start_ns) / 1e9, nlinks, kind);
 	}
+	/* The plugins' sets first: their last records go into mt's ring
+	 * buffer, which its stop consumes. */
+	ret = go_images_drain(&images, npast, &agg, rep.pid);
+	if (ret < 0)
+		fprintf(stderr, "gomemtrace: draining the Go plugins' probes: %s\n",
+			strerror(-ret));
 	ret = memtrace_stop(mt);
+	/* A plugin.open that stopped the target as recording ended. */
+	if (images.npending || images.pending_lost) {
+		images.npending = 0;
+		images.pending_lost = 0;
+		kill(rep.pid, SIGCONT);
+	}
+	go_images_check_lost(&images, rep.pid);
 	profile_restore(&rprof, rep.pid, bin);
 	if (ret >= 0) {
 		struct alloc_reader rd = { .agg = &agg, .bin = bin,
@@ -1757,6 +1880,7 @@ int main(int argc, char **argv)
 	rep.lost_events = memtrace_lost_events(mt) + agg.bad_events + agg.memory_failures;
 	rep.lost_stacks = memtrace_lost_stacks(mt);
 	collect_cost(mt, &plan, &rep.cost);
+	go_images_add_counters(&images, rep.cost.counters, &rep.lost_events, &rep.lost_stacks);
 	for (int i = 0; i < npast; i++) {
 		uint64_t c[COUNTER_MAX];
 
@@ -1785,6 +1909,9 @@ int main(int argc, char **argv)
 			ret = i ? type_namer_add_image(rep.types, i, b, bias, &tl) :
 				  type_namer_new(&rep.types, b, bias, &tl);
 	}
+	if (!ret)
+		ret = go_images_add_modules(&images, rep.sym, rep.types);
+	go_images_report(&images, &rep);
 	/* Samples do not see the type (a refill is not an allocation call). */
 	if (!ret && !sampled && !rprof.on)
 		ret = alloc_types(&agg.allocs, rep.types, &rep.alloc_types);
@@ -1820,6 +1947,7 @@ cleanup:
 	if (child.pid > 0 && child.go_fd >= 0)
 		launch_abort(&child);
 	target_watch_close(&watch);
+	go_images_free(&images, rep.pid);
 	memtrace_close(mt);
 	for (int i = 0; i < npast; i++) {
 		memtrace_close(past[i].mt);

@@ -148,11 +148,13 @@ struct pprof_writer {
 	size_t ncomments;
 	size_t comment_cap;
 
-	uint64_t map_start;
-	uint64_t map_limit;
-	uint64_t map_offset;
-	uint32_t map_file;
-	uint32_t map_build_id;
+	/* Mappings: [0] the main binary (pprof_set_mapping), then
+	 * pprof_add_mapping's; mapping id = index + 1. */
+	struct {
+		uint64_t start, limit, offset;
+		uint32_t file, build_id;
+	} maps[PPROF_MAX_MAPPINGS];
+	size_t nmaps;
 
 	bool has_period_type;
 	struct value_type period_type;
@@ -549,6 +551,16 @@ static bool location_equal(const struct pprof_writer *w, uint32_t id, const void
  * The lines of an address already added are not compared: an address has
  * one symbolization, and the first one given wins.
  */
+/* The id of the mapping an address is in: an added one's range, else the
+ * main binary's. */
+static uint64_t mapping_id(const struct pprof_writer *w, uint64_t address)
+{
+	for (size_t i = 1; i < w->nmaps; i++)
+		if (address >= w->maps[i].start && address < w->maps[i].limit)
+			return i + 1;
+	return THE_MAPPING_ID;
+}
+
 int pprof_add_location(struct pprof_writer *w, uint64_t address,
 		       const struct pprof_line *lines, int nlines, uint64_t *id)
 {
@@ -579,7 +591,7 @@ int pprof_add_location(struct pprof_writer *w, uint64_t address,
 
 	msg = pb_begin(b);
 	pb_uint64(b, LOCATION_ID, new_id);
-	pb_uint64(b, LOCATION_MAPPING_ID, THE_MAPPING_ID);
+	pb_uint64(b, LOCATION_MAPPING_ID, mapping_id(w, address));
 	pb_uint64(b, LOCATION_ADDRESS, address);
 	for (i = 0; i < nlines; i++) {
 		err = intern_function(w, lines[i].function, lines[i].file, &function_id);
@@ -710,11 +722,39 @@ int pprof_set_mapping(struct pprof_writer *w, uint64_t start, uint64_t limit,
 	err = intern_string(w, build_id ? build_id : "", &build_id_index);
 	if (err)
 		return err;
-	w->map_start = start;
-	w->map_limit = limit;
-	w->map_offset = offset;
-	w->map_file = file_index;
-	w->map_build_id = build_id_index;
+	w->maps[0].start = start;
+	w->maps[0].limit = limit;
+	w->maps[0].offset = offset;
+	w->maps[0].file = file_index;
+	w->maps[0].build_id = build_id_index;
+	if (!w->nmaps)
+		w->nmaps = 1;
+	return 0;
+}
+
+int pprof_add_mapping(struct pprof_writer *w, uint64_t start, uint64_t limit,
+		      uint64_t offset, const char *file, const char *build_id)
+{
+	uint32_t file_index, build_id_index;
+	int err;
+
+	if (!w || !file || limit < start)
+		return -EINVAL;
+	if (w->nmaps >= PPROF_MAX_MAPPINGS)
+		return -E2BIG;
+	if (!w->nmaps)
+		w->nmaps = 1;	/* [0] stays the main binary's */
+	err = intern_string(w, file, &file_index);
+	if (!err)
+		err = intern_string(w, build_id ? build_id : "", &build_id_index);
+	if (err)
+		return err;
+	w->maps[w->nmaps].start = start;
+	w->maps[w->nmaps].limit = limit;
+	w->maps[w->nmaps].offset = offset;
+	w->maps[w->nmaps].file = file_index;
+	w->maps[w->nmaps].build_id = build_id_index;
+	w->nmaps++;
 	return 0;
 }
 
@@ -857,18 +897,20 @@ static int encode_profile(const struct pprof_writer *w, struct pb_buf *head,
 	for (i = 0; i < w->nsample_types; i++)
 		encode_value_type(head, PROFILE_SAMPLE_TYPE, &w->sample_types[i]);
 	/* The profile carries its symbols: pprof must not symbolize again. */
-	msg = pb_begin(head);
-	pb_uint64(head, MAPPING_ID, THE_MAPPING_ID);
-	pb_uint64(head, MAPPING_MEMORY_START, w->map_start);
-	pb_uint64(head, MAPPING_MEMORY_LIMIT, w->map_limit);
-	pb_uint64(head, MAPPING_FILE_OFFSET, w->map_offset);
-	pb_uint64(head, MAPPING_FILENAME, w->map_file);
-	pb_uint64(head, MAPPING_BUILD_ID, w->map_build_id);
-	pb_uint64(head, MAPPING_HAS_FUNCTIONS, 1);
-	pb_uint64(head, MAPPING_HAS_FILENAMES, 1);
-	pb_uint64(head, MAPPING_HAS_LINE_NUMBERS, 1);
-	pb_uint64(head, MAPPING_HAS_INLINE_FRAMES, 1);
-	pb_end(head, PROFILE_MAPPING, msg);
+	for (i = 0; i < (w->nmaps ? w->nmaps : 1); i++) {
+		msg = pb_begin(head);
+		pb_uint64(head, MAPPING_ID, i + 1);
+		pb_uint64(head, MAPPING_MEMORY_START, w->maps[i].start);
+		pb_uint64(head, MAPPING_MEMORY_LIMIT, w->maps[i].limit);
+		pb_uint64(head, MAPPING_FILE_OFFSET, w->maps[i].offset);
+		pb_uint64(head, MAPPING_FILENAME, w->maps[i].file);
+		pb_uint64(head, MAPPING_BUILD_ID, w->maps[i].build_id);
+		pb_uint64(head, MAPPING_HAS_FUNCTIONS, 1);
+		pb_uint64(head, MAPPING_HAS_FILENAMES, 1);
+		pb_uint64(head, MAPPING_HAS_LINE_NUMBERS, 1);
+		pb_uint64(head, MAPPING_HAS_INLINE_FRAMES, 1);
+		pb_end(head, PROFILE_MAPPING, msg);
+	}
 
 	pb_int64(tail, PROFILE_TIME_NANOS, w->time_nanos);
 	pb_int64(tail, PROFILE_DURATION_NANOS, w->duration_nanos);

@@ -36,6 +36,12 @@ int pprof_add_sample_type(struct pprof_writer *w, const char *type, const char *
 /* The main binary: file name, build id (may be ""), address range. */
 int pprof_set_mapping(struct pprof_writer *w, uint64_t start, uint64_t limit,
 		      uint64_t offset, const char *file, const char *build_id);
+/* Another mapping (a shared object: a Go plugin): the locations whose
+ * address lies in [start, limit) are its. At most PPROF_MAX_MAPPINGS - 1.
+ * Returns 0, -EINVAL, -E2BIG or -ENOMEM. */
+#define PPROF_MAX_MAPPINGS 17
+int pprof_add_mapping(struct pprof_writer *w, uint64_t start, uint64_t limit,
+		      uint64_t offset, const char *file, const char *build_id);
 int pprof_set_period(struct pprof_writer *w, const char *type, const char *unit,
 		     int64_t period);
 int pprof_set_time(struct pprof_writer *w, int64_t time_nanos, int64_t duration_nanos);

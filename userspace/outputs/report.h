@@ -117,6 +117,7 @@ struct report_exec {
 	uint64_t attach_ns;
 };
 
+#define REPORT_MAX_PLUGINS 8
 #define REPORT_MAX_EXECS 7	/* images: SYMBOLIZER_MAX_IMAGES */
 
 struct report {
@@ -166,6 +167,22 @@ struct report {
 	struct report_end end;
 	struct report_exec execs[REPORT_MAX_EXECS + 1];
 	int nexecs;
+	/* The target's Go plugins (cli/go_images.c): each a mapping of
+	 * heap.pb.gz and stack.pb.gz, and report.json's "plugins". */
+	struct report_plugin {
+		const char *path;
+		uint32_t image;		/* image_of its addresses */
+		bool have_bias;
+		uint64_t load_bias;
+		uint64_t start, limit;	/* run-time range of its file image,
+					 * tagged with its image (0, 0: bias unknown) */
+		int probes;		/* attached on its runtime copy; 0: none */
+		const char *why_not;	/* not probed: why (NULL: probed) */
+		uint64_t attach_ns;	/* CLOCK_MONOTONIC */
+	} plugins[REPORT_MAX_PLUGINS];
+	int nplugins;
+	uint64_t plugins_not_probed;	/* Go plugins with a runtime copy left
+					 * unprobed (also warned on stderr) */
 	/* The timeline's: where large allocations came from ("exact probes",
 	 * "large allocation samples", NULL: none), and how often the runtime's
 	 * heap was read besides each GC cycle's end. */

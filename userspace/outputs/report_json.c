@@ -412,6 +412,34 @@ static void write_execs(FILE *f, const struct report *r)
 	fputs(r->nexecs ? "\n  ],\n" : "],\n", f);
 }
 
+/* "plugins": the target's Go plugins, each with its own copy of the
+ * runtime's code, probed (report_plugin). */
+static void write_plugins(FILE *f, const struct report *r)
+{
+	fputs("  \"plugins\": [", f);
+	for (int i = 0; i < r->nplugins; i++) {
+		const struct report_plugin *p = &r->plugins[i];
+
+		fprintf(f, "%s\n    {\"path\": ", i ? "," : "");
+		report_json_string(f, p->path);
+		fprintf(f, ", \"image\": %u, \"load_bias\": ", p->image);
+		if (p->have_bias)
+			fprintf(f, "%llu", (unsigned long long)p->load_bias);
+		else
+			fputs("null", f);
+		fprintf(f, ", \"probes\": %d, \"attach_t_ns\": ", p->probes);
+		json_time(f, p->probes ? p->attach_ns : 0, r->start_ns);
+		fputs(", \"why_not\": ", f);
+		if (p->why_not)
+			report_json_string(f, p->why_not);
+		else
+			fputs("null", f);
+		fputc('}', f);
+	}
+	fprintf(f, "%s  \"plugins_not_probed\": %llu,\n", r->nplugins ? "\n  ],\n" : "],\n",
+		(unsigned long long)r->plugins_not_probed);
+}
+
 static void write_end(FILE *f, const struct report *r)
 {
 	const struct report_end *end = &r->end;
@@ -605,6 +633,7 @@ int report_write_json(const struct report *r, int fd)
 	write_runtime(f, r);
 	write_end(f, r);
 	write_execs(f, r);
+	write_plugins(f, r);
 	fprintf(f, "  \"lost_events\": %llu,\n  \"lost_stacks\": %llu,\n",
 		(unsigned long long)r->lost_events, (unsigned long long)r->lost_stacks);
 	write_leftovers(f, r);

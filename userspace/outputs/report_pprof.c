@@ -85,6 +85,11 @@ static int write_profile(const struct report *r, const struct profile_kind *k, i
 
 		ret = pprof_set_mapping(w, start, UINT64_MAX, 0, r->exe, "");
 	}
+	/* Each Go plugin's file image: its own mapping. */
+	for (int i = 0; !ret && i < r->nplugins; i++)
+		if (r->plugins[i].limit > r->plugins[i].start)
+			ret = pprof_add_mapping(w, r->plugins[i].start, r->plugins[i].limit, 0,
+						r->plugins[i].path, "");
 	for (size_t i = 0; !ret && i < t->len; i++) {
 		const struct stack_count *e = &t->entries[i];
 		int64_t values[4] = { (int64_t)e->count, (int64_t)e->bytes,

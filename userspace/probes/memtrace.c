@@ -110,6 +110,8 @@ static struct bpf_program *program_for(struct memtrace_bpf *skel, enum probe_rol
 		return skel->progs.alloc_refill;
 	case PROBE_LARGE:
 		return skel->progs.alloc_large;
+	case PROBE_IMAGE_OPEN:
+		return skel->progs.image_open;
 	case PROBE_ROLE_MAX:
 		break;
 	}
@@ -324,6 +326,8 @@ static void configure(struct memtrace_bpf *skel, const struct probe_plan *plan,
 	skel->rodata->go_work_cycles_addr = plan->work_cycles_addr;
 	skel->rodata->go_work_cycles_size = layout->work_cycles_size;
 	skel->rodata->go_memstats_numgc_addr = plan->memstats_numgc_addr;
+	skel->rodata->data_bias_fixed = opts->data_bias_fixed;
+	skel->rodata->data_bias = opts->data_bias;
 	skel->rodata->image_lo = plan->image_lo;
 	skel->rodata->image_hi = plan->image_hi;
 	skel->rodata->dispatcher_lo = plan->dispatcher_lo;
@@ -369,6 +373,8 @@ static int open_and_load(struct memtrace *mt, const struct probe_plan *plan,
 		ret = bpf_map__set_max_entries(mt->skel->maps.alloc_counts,
 					       opts->max_alloc_keys ?:
 					       MEMTRACE_DEFAULT_MAX_ALLOC_KEYS);
+	if (!ret && opts->events_fd > 0)
+		ret = bpf_map__reuse_fd(mt->skel->maps.events, opts->events_fd);
 	if (ret) {
 		snprintf(err, errlen, "cannot size BPF maps: %s", strerror(-ret));
 		return ret;
@@ -483,8 +489,10 @@ int memtrace_start(struct memtrace **out, const struct probe_plan *plan,
 		snprintf(err, errlen, "cannot attach to sched_process_exec: %s", strerror(-ret));
 		goto cleanup;
 	}
-	mt->rb = ring_buffer__new(bpf_map__fd(mt->skel->maps.events), fn, ctx, NULL);
-	if (!mt->rb) {
+	/* A plugin's set writes into its host's ring buffer, consumed there. */
+	mt->rb = opts->events_fd > 0 ? NULL :
+		 ring_buffer__new(bpf_map__fd(mt->skel->maps.events), fn, ctx, NULL);
+	if (opts->events_fd <= 0 && !mt->rb) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot open ring buffer: %s", strerror(-ret));
 		goto cleanup;
@@ -557,12 +565,17 @@ uint64_t memtrace_end(struct memtrace *mt)
 
 int memtrace_poll(struct memtrace *mt, int timeout_ms)
 {
-	return ring_buffer__poll(mt->rb, timeout_ms);
+	return mt->rb ? ring_buffer__poll(mt->rb, timeout_ms) : 0;
 }
 
 int memtrace_consume(struct memtrace *mt)
 {
-	return ring_buffer__consume(mt->rb);
+	return mt->rb ? ring_buffer__consume(mt->rb) : 0;
+}
+
+int memtrace_events_fd(const struct memtrace *mt)
+{
+	return bpf_map__fd(mt->skel->maps.events);
 }
 
 static int detach(struct memtrace *mt)
@@ -587,7 +600,7 @@ int memtrace_stop(struct memtrace *mt)
 	ret = detach(mt);
 	if (ret)
 		return ret;
-	return ring_buffer__consume(mt->rb);
+	return mt->rb ? ring_buffer__consume(mt->rb) : 0;
 }
 
 int memtrace_alloc_counts(const struct memtrace *mt, memtrace_alloc_count_fn fn, void *ctx)
@@ -701,6 +714,13 @@ bool memtrace_exec(const struct memtrace *mt, uint64_t *ts, uint32_t *tid,
 	if (filename && len)
 		snprintf(filename, len, "%.*s", (int)strnlen(name, max), name);
 	return true;
+}
+
+void memtrace_image_open_counters(const struct memtrace *mt, const volatile uint64_t **opens,
+				  const volatile uint64_t **lost)
+{
+	*opens = (const volatile uint64_t *)&mt->skel->bss->image_opens;
+	*lost = (const volatile uint64_t *)&mt->skel->bss->image_opens_lost;
 }
 
 bool memtrace_load_bias(const struct memtrace *mt, uint64_t *bias)

@@ -28,6 +28,16 @@ struct memtrace_opts {
 				     * chunk (aggregate/sizeclass.h
 				     * go_arena_chunk_bytes): needed when the
 				     * plan probes runtime.newUserArenaChunk */
+	/* A Go plugin's probe set (see memtrace_events_fd): its records go
+	 * into this ring buffer map of the host's set (one stream, in
+	 * order: a GC cycle started by the plugin's runtime code and ended
+	 * by the host's pair up), which its owner consumes; 0: a ring
+	 * buffer of its own. */
+	int events_fd;
+	/* The runtime's variables are the host's, at the host's load bias
+	 * (bpf/memtrace.bpf.c data_bias_fixed), not at the hit's. */
+	bool data_bias_fixed;
+	uint64_t data_bias;
 };
 
 #define MEMTRACE_DEFAULT_MAX_STACKS 16384
@@ -92,6 +102,15 @@ uint64_t memtrace_lost_stacks(const struct memtrace *mt);
  * False while none came. */
 bool memtrace_exec(const struct memtrace *mt, uint64_t *ts, uint32_t *tid,
 		   char *filename, size_t len);
+/* The fd of the set's ring buffer map, for memtrace_opts.events_fd of a
+ * plugin's set; valid until memtrace_close. */
+int memtrace_events_fd(const struct memtrace *mt);
+/* The plugin.open probe's counters (bpf/memtrace.bpf.c image_open):
+ * *opens points at the count of its hits, each a SIGSTOP sent, in the BPF
+ * object's memory (shared with a forked process too); *lost at those whose
+ * record the ring buffer had no room for. Valid until memtrace_close. */
+void memtrace_image_open_counters(const struct memtrace *mt, const volatile uint64_t **opens,
+				  const volatile uint64_t **lost);
 /* Load bias seen by the probes; false until a probe fired. */
 bool memtrace_load_bias(const struct memtrace *mt, uint64_t *bias);
 /* Runs and time spent in the program of a probe role, as the kernel counts

@@ -194,6 +194,8 @@ const char *probe_role_name(enum probe_role role)
 		return "alloc_refill";
 	case PROBE_LARGE:
 		return "alloc_large";
+	case PROBE_IMAGE_OPEN:
+		return "image_open";
 	case PROBE_ROLE_MAX:
 		break;
 	}
@@ -566,4 +568,16 @@ int probe_plan_build_alloc(const struct gobin *bin, const struct go_layout *layo
 		plan->image_lo = plan->image_hi = 0;
 	probe_plan_cgo_unwind(bin, &plan->cgo);
 	return 0;
+}
+
+int probe_plan_add_image_open(const struct gobin *bin, struct probe_plan *plan, char *err,
+			      size_t errlen)
+{
+	struct gobin_func fn;
+
+	if (gobin_find_func(bin, "plugin.open", &fn))
+		return -ENOENT;
+	if (plan->n >= MAX_PROBES)
+		return -E2BIG;
+	return add_point(bin, plan, &fn, PROBE_IMAGE_OPEN, 0, false, err, errlen);
 }

@@ -19,6 +19,7 @@ enum probe_role {
 	PROBE_COPYSTACK,
 	PROBE_REFILL,		/* (*mcache).refill: sampled small allocations */
 	PROBE_LARGE,		/* (*mcache).allocLarge: every large allocation */
+	PROBE_IMAGE_OPEN,	/* plugin.open: a Go plugin is about to be mapped */
 	PROBE_ROLE_MAX,
 };
 
@@ -40,7 +41,7 @@ enum plan_alloc {
 };
 
 /* "alloc", "gc_start", "gc_end", "morestack", "copystack",
- * "alloc_refill", "alloc_large": the BPF program's name. */
+ * "alloc_refill", "alloc_large", "image_open": the BPF program's name. */
 const char *probe_role_name(enum probe_role role);
 
 struct probe_point {
@@ -124,5 +125,15 @@ int probe_plan_build_alloc(const struct gobin *bin, const struct go_layout *layo
  */
 int probe_plan_cgo_unwind(const struct gobin *bin, struct cgo_unwind *out);
 
+/*
+ * Adds the probe on plugin.open (PROBE_IMAGE_OPEN) when bin links package
+ * plugin: its entry comes before dlopen maps a plugin (Go 1.19-1.27
+ * plugin/plugin_dlopen.go open: realpath, the plugins map, then
+ * pluginOpen's dlopen). Returns 0, -ENOENT when bin has no plugin.open
+ * (nothing added), -E2BIG when the plan is full, -ENOEXEC with a reason in
+ * err.
+ */
+int probe_plan_add_image_open(const struct gobin *bin, struct probe_plan *plan, char *err,
+			      size_t errlen);
 
 #endif

@@ -44,13 +44,21 @@ static uint64_t mapped_address(FILE *maps, dev_t dev, ino_t ino, uint64_t file_o
 int target_code_scan(pid_t pid, const struct probe_plan *plan, struct code_scan *scan)
 {
 	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	return target_code_scan_file(pid, path, plan, scan);
+}
+
+int target_code_scan_file(pid_t pid, const char *file, const struct probe_plan *plan,
+			  struct code_scan *scan)
+{
+	char path[64];
 	FILE *maps = NULL;
 	int exe_fd = -1, mem_fd = -1, ret = 0;
 	struct stat st;
 
 	memset(scan, 0, sizeof(*scan));
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	exe_fd = open(path, O_RDONLY | O_CLOEXEC);
+	exe_fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (exe_fd < 0 || fstat(exe_fd, &st)) {
 		ret = -errno;
 		goto cleanup;

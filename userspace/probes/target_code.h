@@ -29,5 +29,9 @@ struct code_scan {
  * its executable. Returns 0 or a negative errno (the process is gone, no
  * permission); points it could not read are CODE_UNKNOWN. */
 int target_code_scan(pid_t pid, const struct probe_plan *plan, struct code_scan *scan);
+/* The same for plan's points in file (a Go plugin the process maps: its
+ * path as we open it), wherever pid maps that file. */
+int target_code_scan_file(pid_t pid, const char *file, const struct probe_plan *plan,
+			  struct code_scan *scan);
 
 #endif

@@ -18,4 +18,22 @@
  */
 int target_load_bias(pid_t pid, const struct gobin *bin, uint64_t *bias);
 
+/*
+ * The load bias of bin, the file with device dev and inode ino, in process
+ * pid: the start of its mapping at file offset 0 minus
+ * gobin_first_load_vaddr(bin) (a shared object such as a Go plugin: the
+ * mapping's start). Returns 0, -ESRCH (process gone), -ENOENT (not mapped
+ * yet), another -errno.
+ */
+int target_file_bias(pid_t pid, dev_t dev, ino_t ino, const struct gobin *bin,
+		     uint64_t *bias);
+
+/*
+ * Calls fn(ctx, path) once per file other than /proc/PID/exe that pid has
+ * mapped executable (r-x), path as /proc/PID/maps shows it (deleted files
+ * and paths longer than a line left out). Stops at fn's first non-zero
+ * return and returns it; else 0, -ESRCH (process gone), another -errno.
+ */
+int target_exec_mappings(pid_t pid, int (*fn)(void *ctx, const char *path), void *ctx);
+
 #endif

@@ -1,0 +1,3 @@
+module pluginwork
+
+go 1.19

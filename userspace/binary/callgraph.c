@@ -297,6 +297,25 @@ static void scan_slot_pointers(struct callgraph *g, uint64_t vaddr, const uint8_
 }
 
 /*
+ * The dynamic symbol table is the dynamic linker's, not the program's
+ * data: a host that links package plugin exports every function there
+ * (its st_value an entry address), and none of them is called through
+ * it. Its words are no slots.
+ */
+static void drop_symbol_table_slots(const struct gobin *bin, struct callgraph *g)
+{
+	uint64_t lo, hi;
+	size_t kept = 0;
+
+	if (gobin_section_extent(bin, ".dynsym", &lo, &hi))
+		return;
+	for (size_t k = 0; k < g->nslots; k++)
+		if (g->slots[k].addr < lo || g->slots[k].addr >= hi)
+			g->slots[kept++] = g->slots[k];
+	g->nslots = kept;
+}
+
+/*
  * A slot that only code loads, by a LEA of its own address, is a funcval
  * those functions create (a closure without captured variables, a function
  * value, systemstack's argument): each of them is taken to call the slot's
@@ -366,6 +385,7 @@ int callgraph_build(const struct gobin *bin, struct callgraph **out)
 	for (i = 0; !gobin_load_segment(bin, i, &vaddr, &data, &len, &exec); i++)
 		if (!exec && (ret = scan_data(g, vaddr, data, len)))
 			goto fail;
+	drop_symbol_table_slots(bin, g);
 	if (g->nslots) {
 		qsort(g->slots, g->nslots, sizeof(*g->slots), cmp_ref);
 		for (i = 0; !gobin_load_segment(bin, i, &vaddr, &data, &len, &exec); i++)

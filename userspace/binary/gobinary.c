@@ -624,6 +624,19 @@ int gobin_dynamic_symbol_addr(const struct gobin *bin, const char *name, uint64_
 	return elf_dynamic_symbol_value(&bin->elf, name, addr);
 }
 
+int gobin_section_extent(const struct gobin *bin, const char *name, uint64_t *lo,
+			 uint64_t *hi)
+{
+	struct elf_section sec;
+
+	if (elf_find_section(&bin->elf, name, &sec) || !(sec.flags & SHF_ALLOC) || !sec.addr ||
+	    sec.addr + sec.size < sec.addr)
+		return -ENOENT;
+	*lo = sec.addr;
+	*hi = sec.addr + sec.size;
+	return 0;
+}
+
 int gobin_image_extent(const struct gobin *bin, uint64_t *lo, uint64_t *hi)
 {
 	uint64_t l = UINT64_MAX, h = 0;

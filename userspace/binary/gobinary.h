@@ -144,6 +144,11 @@ int gobin_dynamic_symbol_addr(const struct gobin *bin, const char *name, uint64_
  * the highest one's file image end: where the binary's static data (type
  * descriptors among it) lies. Returns 0, or -ENOENT without segments. */
 int gobin_image_extent(const struct gobin *bin, uint64_t *lo, uint64_t *hi);
+/* The link-time range [*lo, *hi) of the allocated section `name`
+ * (".dynsym"). Returns 0, or -ENOENT when the binary has none (or it is
+ * not loaded). */
+int gobin_section_extent(const struct gobin *bin, const char *name, uint64_t *lo,
+			 uint64_t *hi);
 /*
  * The name of the type descriptor at link-time address vaddr, as the
  * runtime prints it (gotype.h; layout from struct go_layout): *name points

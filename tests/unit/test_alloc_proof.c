@@ -331,8 +331,44 @@ static void test_dispatcher(void)
 	callgraph_free(t.g);
 }
 
+/* A host linking package plugin keeps a wrapper of every method, called by
+ * nothing, its address only in its type's method table. */
+static void test_method_wrappers(void)
+{
+	static const char *const f[] = {
+		"main.main", "runtime.mallocgc", "go:(**mcache).runtime.nextFree",
+		"go:(**T).main.Alloc", "runtime.(*mcache).nextFree", NULL,
+	};
+	struct graph t;
+
+	define(&t, f);
+	taken(&t, "main.main");
+	call(&t, "main.main", "runtime.mallocgc");
+	call(&t, "runtime.mallocgc", "runtime.(*mcache).nextFree");
+	call(&t, "go:(**mcache).runtime.nextFree", "runtime.(*mcache).nextFree");
+	callgraph_mark_wrapper(t.g, idx(&t, "go:(**mcache).runtime.nextFree"));
+	callgraph_finish(t.g);
+	expect(&t, "wrappers: an unexported method's, called by nothing, is no root",
+	       (const char *const[]){ "runtime.mallocgc", NULL }, NULL);
+	callgraph_free(t.g);
+
+	/* An exported method can be reached through an itab or reflect. */
+	define(&t, f);
+	taken(&t, "main.main");
+	call(&t, "main.main", "runtime.mallocgc");
+	call(&t, "runtime.mallocgc", "runtime.(*mcache).nextFree");
+	call(&t, "go:(**T).main.Alloc", "runtime.(*mcache).nextFree");
+	callgraph_mark_wrapper(t.g, idx(&t, "go:(**T).main.Alloc"));
+	callgraph_finish(t.g);
+	expect(&t, "wrappers: an exported method's is a root",
+	       (const char *const[]){ "runtime.mallocgc", NULL },
+	       "go:(**T).main.Alloc reaches runtime.(*mcache).nextFree");
+	callgraph_free(t.g);
+}
+
 int main(void)
 {
+	test_method_wrappers();
 	test_dispatcher();
 	test_mallocgc();
 	test_leaves();

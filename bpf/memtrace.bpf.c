@@ -85,7 +85,17 @@ __u32 sampling_paused = 0;
  * exec, since every later hit would belong to another image (its own load
  * bias, maybe its own binary). User space reads these and follows the
  * target into its new image with a new probe set. */
+#define SIGSTOP_NR 19
+
 const volatile __u32 targ_skip_execs = 0;
+/* Set: that exec also stops the process (SIGSTOP, taken before the new
+ * image's first instruction) until user space has the new image's probes
+ * on and sends SIGCONT, so that none of its code, its runtime's start
+ * included, runs unseen. exec_stops counts the stops sent (read by the
+ * guard of cli/go_images.c, which continues the target if the tracer
+ * dies first). */
+const volatile __u32 stop_at_exec = 0;
+__u64 exec_stops = 0;
 __u32 execs_seen = 0;
 __u64 exec_ts = 0;		/* CLOCK_MONOTONIC ns; 0: none yet */
 __u32 exec_old_tid = 0;		/* the thread that called exec */
@@ -867,7 +877,6 @@ int copystack(struct pt_regs *ctx)
  * (uprobes apply to mappings made later) and sends SIGCONT. Counted, and
  * the record says whether the stop was sent.
  */
-#define SIGSTOP_NR 19
 
 /* Counted before the stop is sent: a watcher of a tracer that died reads
  * it (cli/go_images.c, the guard) and continues the target. Records the
@@ -910,6 +919,13 @@ int BPF_PROG(target_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	if (execs_seen++ != targ_skip_execs)
 		return 0;
 	tracing_stopped = 1;
+	/* Counted first: the guard must never see a stop it does not
+	 * count. A failed send stops nothing, and is taken back. */
+	if (stop_at_exec) {
+		__sync_fetch_and_add(&exec_stops, 1);
+		if (bpf_send_signal(SIGSTOP_NR))
+			__sync_fetch_and_add(&exec_stops, -1);
+	}
 	exec_old_tid = old_pid;
 	bpf_probe_read_kernel_str(exec_filename, sizeof(exec_filename),
 				  BPF_CORE_READ(bprm, filename));

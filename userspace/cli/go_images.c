@@ -297,7 +297,9 @@ void go_images_check_lost(struct go_images *g, pid_t pid)
 /* The guard's life: see go_images_guard. Only system calls. */
 static void __attribute__((noreturn)) guard_main(int fd, pid_t pid,
 						 const volatile uint64_t *stops,
-						 const volatile uint64_t *ended)
+						 const volatile uint64_t *ended,
+						 const volatile uint64_t *exec_stops,
+						 const volatile uint64_t *exec_ended)
 {
 	sigset_t all;
 	ssize_t n;
@@ -320,7 +322,8 @@ static void __attribute__((noreturn)) guard_main(int fd, pid_t pid,
 	do
 		n = read(3, &c, 1);
 	while (n < 0 && errno == EINTR);
-	if (n <= 0 && *stops > __atomic_load_n(ended, __ATOMIC_SEQ_CST))
+	if (n <= 0 && (*stops > __atomic_load_n(ended, __ATOMIC_SEQ_CST) ||
+		       *exec_stops > __atomic_load_n(exec_ended, __ATOMIC_SEQ_CST)))
 		kill(pid, SIGCONT);
 	_exit(0);
 }
@@ -332,16 +335,19 @@ int go_images_guard(struct go_images *g, pid_t pid, const struct memtrace *mt)
 
 	go_images_unguard(g);
 	if (!g->ended) {
-		void *p = mmap(NULL, sizeof(*g->ended), PROT_READ | PROT_WRITE,
+		void *p = mmap(NULL, 2 * sizeof(*g->ended), PROT_READ | PROT_WRITE,
 			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 		if (p == MAP_FAILED)
 			return -errno;
 		g->ended = p;
+		g->exec_ended = g->ended + 1;
 	}
 	memtrace_image_open_counters(mt, &g->stops, &g->stops_lost);
+	g->exec_stops = memtrace_exec_stops(mt);
 	g->records = g->lost_seen = 0;
 	__atomic_store_n(g->ended, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(g->exec_ended, 0, __ATOMIC_SEQ_CST);
 	if (pipe2(fds, O_CLOEXEC))
 		return -errno;
 	child = fork();
@@ -352,12 +358,29 @@ int go_images_guard(struct go_images *g, pid_t pid, const struct memtrace *mt)
 	}
 	if (!child) {
 		close(fds[1]);
-		guard_main(fds[0], pid, g->stops, g->ended);
+		guard_main(fds[0], pid, g->stops, g->ended, g->exec_stops, g->exec_ended);
 	}
 	close(fds[0]);
 	g->guard_fd = fds[1];
 	g->guard_pid = child;
 	return 0;
+}
+
+void go_images_exec_continue(struct go_images *g, pid_t pid, const struct memtrace *mt)
+{
+	const volatile uint64_t *stops = memtrace_exec_stops(mt);
+	uint64_t sent = *stops;
+
+	/* The guard's count is this set's only while it guards this set. */
+	if (g->exec_ended && g->exec_stops == stops) {
+		if (__atomic_load_n(g->exec_ended, __ATOMIC_SEQ_CST) >= sent)
+			return;
+		kill(pid, SIGCONT);
+		__atomic_store_n(g->exec_ended, sent, __ATOMIC_SEQ_CST);
+		return;
+	}
+	if (sent)
+		kill(pid, SIGCONT);
 }
 
 void go_images_unguard(struct go_images *g)

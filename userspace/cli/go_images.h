@@ -77,22 +77,30 @@ struct go_images {
 	int guard_fd;			/* its pipe's write end */
 	uint64_t *ended;		/* shared page: stops ended (SIGCONT sent) */
 	const volatile uint64_t *stops, *stops_lost;	/* the host set's counters */
+	/* The host set's stop at the target's exec (memtrace_exec_stops),
+	 * and how many of those the tracer ended (in the shared page too). */
+	const volatile uint64_t *exec_stops;
+	uint64_t *exec_ended;
 	uint64_t records;		/* its image_open records consumed */
 	uint64_t lost_seen;		/* its records lost, stops ended anyway */
 };
 
 /*
- * Forks the guard of the host set mt (memtrace_image_open_counters),
- * replacing the previous one: a process in its own process group with
- * every signal blocked and no file but its pipe, that waits for the
- * tracer to end. When the pipe ends without a word (the tracer was
- * killed, SIGKILL included) and the probe stopped the target more often
- * than the tracer continued it, it sends SIGCONT: a dead tracer never
- * leaves the target stopped. Returns 0 or a negative errno.
+ * Forks the guard of the host set mt (memtrace_image_open_counters,
+ * memtrace_exec_stops), replacing the previous one: a process in its own
+ * process group with every signal blocked and no file but its pipe, that
+ * waits for the tracer to end. When the pipe ends without a word (the
+ * tracer was killed, SIGKILL included) and the probes stopped the target
+ * (at plugin.open, at its exec) more often than the tracer continued it,
+ * it sends SIGCONT: a dead tracer never leaves the target stopped.
+ * Returns 0 or a negative errno.
  */
 int go_images_guard(struct go_images *g, pid_t pid, const struct memtrace *mt);
 /* The guard told that all is well, and reaped. */
 void go_images_unguard(struct go_images *g);
+/* The set's stop at the exec ended: SIGCONT sent to pid if the probe sent
+ * a stop the tracer has not ended yet (idempotent). */
+void go_images_exec_continue(struct go_images *g, pid_t pid, const struct memtrace *mt);
 /* Records of plugin.open the ring buffer had no room for: the target is
  * continued (their plugins are not probed: warned, counted). */
 void go_images_check_lost(struct go_images *g, pid_t pid);

@@ -1169,16 +1169,20 @@ static bool plan_has_role(const struct probe_plan *plan, enum probe_role role)
 
 /* The guard of a probe set with the plugin.open probe, which stops the
  * target: a dead tracer must not leave it stopped (go_images_guard). */
+/* Whether the trace's probe sets stop the target at an exec
+ * (memtrace_opts.stop_at_exec): then a guard watches every set. */
+static bool stop_at_exec_on;
+
 static void guard_image_opens(pid_t pid, const struct probe_plan *plan, const struct memtrace *mt)
 {
 	int ret = 0;
 
-	if (plan_has_role(plan, PROBE_IMAGE_OPEN))
+	if (plan_has_role(plan, PROBE_IMAGE_OPEN) || stop_at_exec_on)
 		ret = go_images_guard(&images, pid, mt);
 	else
 		go_images_unguard(&images);
 	if (ret)
-		fprintf(stderr, "gomemtrace: warning: no guard for plugin.open's stops (%s): "
+		fprintf(stderr, "gomemtrace: warning: no guard for the probes' stops (%s): "
 			"killed while one holds pid %d, gomemtrace would leave it stopped\n",
 			strerror(-ret), (int)pid);
 }
@@ -1258,7 +1262,8 @@ static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
 	plan_image_open(nbin, new_plan, x->to ? x->to : exe);
 	opts[npast] = (struct memtrace_opts){ .binary = exe, .pid = pid,
 					      .max_stacks = env.stack_storage,
-					      .max_alloc_keys = env.stack_storage * 4 };
+					      .max_alloc_keys = env.stack_storage * 4,
+					      .stop_at_exec = stop_at_exec_on };
 	opts[npast].arena_chunk_bytes = go_arena_chunk_bytes(
 		gobin_go_minor(nbin), gobin_build_modes(nbin),
 		go_alloc_experiments(nbin, gobin_go_minor(nbin)));
@@ -1272,6 +1277,9 @@ static bool follow_exec(struct report_exec *x, pid_t pid, struct memtrace **mt,
 		goto fail;
 	}
 	x->attach_ns = memtrace_begin(nmt);
+	/* The new image's probes are on: it may run (its first instruction
+	 * yet to come, if the exec stopped it). */
+	go_images_exec_continue(&images, pid, *mt);
 	if (b)
 		budget_switch(b, *mt, nmt, x->attach_ns);
 	if (!target_load_bias(pid, nbin, &bias))
@@ -1545,10 +1553,14 @@ int main(int argc, char **argv)
 	mopts.max_alloc_keys = env.stack_storage * 4;
 	/* A launched child's exec of the program is where its trace starts. */
 	mopts.skip_execs = env.command ? 1 : 0;
+	/* An exec this trace follows stops the target until the new image's
+	 * probes are on (follow_exec): its runtime's start is counted too. */
+	mopts.stop_at_exec = exact || plan.alloc == PLAN_ALLOC_SAMPLED;
 	if (exact && env.output_dir)
 		mopts.large_alloc_bytes = env.large_alloc;
 	mopts.arena_chunk_bytes = go_arena_chunk_bytes(agg.go_minor, agg.build_modes,
 						       agg.experiments);
+	stop_at_exec_on = mopts.stop_at_exec;
 	ret = memtrace_start(&mt, &plan, layout, &mopts, trace_events, &agg, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "gomemtrace: %s\n", err);
@@ -1702,6 +1714,8 @@ int main(int argc, char **argv)
 				have_last_state = false;
 			}
 			if (!x->followed) {
+				/* Not followed: the new image runs untraced. */
+				go_images_exec_continue(&images, rep.pid, mt);
 				fprintf(stderr, "gomemtrace: pid %d exec'd %s: %s; recording "
 					"stopped at the exec: the report covers the trace "
 					"up to it\n", (int)rep.pid, x->to ? x->to : "?",
@@ -1778,6 +1792,8 @@ int main(int argc, char **argv)
 	ui.server = NULL;
 	rep.cost.tracer_cpu_ns = cpu_time_ns() - start_cpu_ns;
 	stop_ns = memtrace_end(mt);
+	/* An exec the loop did not see before the end: never left stopped. */
+	go_images_exec_continue(&images, rep.pid, mt);
 	go_images_end(&images);
 	if (!exact)
 		budget_finish(&budget, mt, stop_ns);
@@ -1947,6 +1963,8 @@ cleanup:
 	if (child.pid > 0 && child.go_fd >= 0)
 		launch_abort(&child);
 	target_watch_close(&watch);
+	if (mt)
+		go_images_exec_continue(&images, rep.pid, mt);
 	go_images_free(&images, rep.pid);
 	memtrace_close(mt);
 	for (int i = 0; i < npast; i++) {

@@ -319,6 +319,7 @@ static void configure(struct memtrace_bpf *skel, const struct probe_plan *plan,
 {
 	skel->rodata->targ_tgid = opts->pid;
 	skel->rodata->targ_skip_execs = opts->skip_execs;
+	skel->rodata->stop_at_exec = opts->stop_at_exec;
 	skel->rodata->go_type_ptrdata_off = layout->type_ptrdata;
 	skel->rodata->go_g_stack_lo_off = layout->g_stack_lo;
 	skel->rodata->go_g_stack_hi_off = layout->g_stack_hi;
@@ -721,6 +722,11 @@ void memtrace_image_open_counters(const struct memtrace *mt, const volatile uint
 {
 	*opens = (const volatile uint64_t *)&mt->skel->bss->image_opens;
 	*lost = (const volatile uint64_t *)&mt->skel->bss->image_opens_lost;
+}
+
+const volatile uint64_t *memtrace_exec_stops(const struct memtrace *mt)
+{
+	return (const volatile uint64_t *)&mt->skel->bss->exec_stops;
 }
 
 bool memtrace_load_bias(const struct memtrace *mt, uint64_t *bias)

@@ -19,6 +19,8 @@ struct memtrace_opts {
 	pid_t pid;		/* only this process */
 	uint32_t max_stacks;	/* distinct allocation stacks kept in BPF (0: default) */
 	uint32_t max_alloc_keys; /* distinct (stack, size) counts kept in BPF (0: default) */
+	bool stop_at_exec;	/* the exec that ends the image stops the
+				 * process until SIGCONT (memtrace_exec_stops) */
 	uint32_t skip_execs;	/* execs of pid that are not the end of its image
 				 * (1: a launched child's exec of the program) */
 	uint64_t large_alloc_bytes; /* exact mode: allocations of at least this
@@ -111,6 +113,10 @@ int memtrace_events_fd(const struct memtrace *mt);
  * record the ring buffer had no room for. Valid until memtrace_close. */
 void memtrace_image_open_counters(const struct memtrace *mt, const volatile uint64_t **opens,
 				  const volatile uint64_t **lost);
+/* The count of the stops sent at the exec (memtrace_opts.stop_at_exec), in
+ * the BPF object's memory as memtrace_image_open_counters' are: 0 or 1.
+ * Valid until memtrace_close. */
+const volatile uint64_t *memtrace_exec_stops(const struct memtrace *mt);
 /* Load bias seen by the probes; false until a probe fired. */
 bool memtrace_load_bias(const struct memtrace *mt, uint64_t *bias);
 /* Runs and time spent in the program of a probe role, as the kernel counts

@@ -708,34 +708,42 @@ int pprof_add_sample_type(struct pprof_writer *w, const char *type, const char *
 	return 0;
 }
 
-int pprof_set_mapping(struct pprof_writer *w, uint64_t start, uint64_t limit,
-		      uint64_t offset, const char *file, const char *build_id)
+/* Mapping i: the file's and build id's strings interned, then set. */
+static int fill_mapping(struct pprof_writer *w, uint32_t i, uint64_t start, uint64_t limit,
+			uint64_t offset, const char *file, const char *build_id)
 {
 	uint32_t file_index, build_id_index;
 	int err;
 
+	err = intern_string(w, file, &file_index);
+	if (!err)
+		err = intern_string(w, build_id ? build_id : "", &build_id_index);
+	if (err)
+		return err;
+	w->maps[i].start = start;
+	w->maps[i].limit = limit;
+	w->maps[i].offset = offset;
+	w->maps[i].file = file_index;
+	w->maps[i].build_id = build_id_index;
+	return 0;
+}
+
+int pprof_set_mapping(struct pprof_writer *w, uint64_t start, uint64_t limit,
+		      uint64_t offset, const char *file, const char *build_id)
+{
+	int err;
+
 	if (!w || !file || limit < start)
 		return -EINVAL;
-	err = intern_string(w, file, &file_index);
-	if (err)
-		return err;
-	err = intern_string(w, build_id ? build_id : "", &build_id_index);
-	if (err)
-		return err;
-	w->maps[0].start = start;
-	w->maps[0].limit = limit;
-	w->maps[0].offset = offset;
-	w->maps[0].file = file_index;
-	w->maps[0].build_id = build_id_index;
-	if (!w->nmaps)
+	err = fill_mapping(w, 0, start, limit, offset, file, build_id);
+	if (!err && !w->nmaps)
 		w->nmaps = 1;
-	return 0;
+	return err;
 }
 
 int pprof_add_mapping(struct pprof_writer *w, uint64_t start, uint64_t limit,
 		      uint64_t offset, const char *file, const char *build_id)
 {
-	uint32_t file_index, build_id_index;
 	int err;
 
 	if (!w || !file || limit < start)
@@ -744,18 +752,10 @@ int pprof_add_mapping(struct pprof_writer *w, uint64_t start, uint64_t limit,
 		return -E2BIG;
 	if (!w->nmaps)
 		w->nmaps = 1;	/* [0] stays the main binary's */
-	err = intern_string(w, file, &file_index);
+	err = fill_mapping(w, w->nmaps, start, limit, offset, file, build_id);
 	if (!err)
-		err = intern_string(w, build_id ? build_id : "", &build_id_index);
-	if (err)
-		return err;
-	w->maps[w->nmaps].start = start;
-	w->maps[w->nmaps].limit = limit;
-	w->maps[w->nmaps].offset = offset;
-	w->maps[w->nmaps].file = file_index;
-	w->maps[w->nmaps].build_id = build_id_index;
-	w->nmaps++;
-	return 0;
+		w->nmaps++;
+	return err;
 }
 
 int pprof_set_period(struct pprof_writer *w, const char *type, const char *unit,

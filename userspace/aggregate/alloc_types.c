@@ -25,14 +25,9 @@ struct type_namer {
 	uint64_t bias[SYMBOLIZER_MAX_IMAGES];
 	struct gotype_layout layout[SYMBOLIZER_MAX_IMAGES];
 	uint32_t nimages;
-	/* Go plugins mapped into an image: run-time ranges [lo, hi). */
-	struct {
-		uint32_t image;
-		const struct gobin *bin;
-		uint64_t bias, lo, hi;
-		struct gotype_layout layout;
-	} mods[SYMBOLIZER_MAX_MODULES];
-	uint32_t nmods;
+	/* Go plugins mapped into an image, and each one's type layout. */
+	struct module_table mods;
+	struct gotype_layout mod_layout[MODULES_MAX];
 	struct type_entry *slots;	/* open addressing; name NULL: free */
 	size_t nslots, used;
 };
@@ -73,19 +68,14 @@ int type_namer_add_image(struct type_namer *n, uint32_t image, const struct gobi
 int type_namer_add_module(struct type_namer *n, uint32_t image, const struct gobin *bin,
 			  uint64_t load_bias, const struct gotype_layout *layout)
 {
-	uint64_t lo, hi;
+	int m;
 
-	if (image >= n->nimages || n->nmods >= SYMBOLIZER_MAX_MODULES)
+	if (image >= n->nimages)
 		return -EINVAL;
-	if (gobin_image_extent(bin, &lo, &hi))
-		return -ENOENT;
-	n->mods[n->nmods].image = image;
-	n->mods[n->nmods].bin = bin;
-	n->mods[n->nmods].bias = load_bias;
-	n->mods[n->nmods].lo = lo + load_bias;
-	n->mods[n->nmods].hi = hi + load_bias;
-	n->mods[n->nmods].layout = *layout;
-	n->nmods++;
+	m = module_table_add(&n->mods, image, bin, load_bias);
+	if (m < 0)
+		return m;
+	n->mod_layout[m] = *layout;
 	return 0;
 }
 
@@ -136,23 +126,17 @@ static const char *lookup(const struct type_namer *n, uint64_t typ, bool *owned)
 	uint64_t bias;
 	size_t len;
 	char *s;
-	int ret;
+	int ret, m;
 
 	*owned = false;
 	if (!typ)
 		return TYPE_NONE;
 	if (img >= n->nimages)
 		return TYPE_UNKNOWN;
-	bin = n->bin[img];
-	bias = n->bias[img];
-	layout = &n->layout[img];
-	for (uint32_t i = 0; i < n->nmods; i++)
-		if (n->mods[i].image == img && addr >= n->mods[i].lo && addr < n->mods[i].hi) {
-			bin = n->mods[i].bin;
-			bias = n->mods[i].bias;
-			layout = &n->mods[i].layout;
-			break;
-		}
+	m = module_table_find(&n->mods, img, addr);
+	bin = m >= 0 ? n->mods.v[m].bin : n->bin[img];
+	bias = m >= 0 ? n->mods.v[m].bias : n->bias[img];
+	layout = m >= 0 ? &n->mod_layout[m] : &n->layout[img];
 	if (!gobin_has_type_data(bin))
 		return TYPE_UNKNOWN;
 	ret = gobin_type_name(bin, addr - bias, layout, &name, &len);

@@ -35,7 +35,7 @@ int type_namer_add_image(struct type_namer *n, uint32_t image, const struct gobi
  * the run-time range of bin's file image are named from bin (a plugin's
  * types are its own; the types it shares with the host resolve to the
  * host's through its GOT). Returns 0, -EINVAL (no such image, or more than
- * SYMBOLIZER_MAX_MODULES), -ENOENT (bin has no segments). */
+ * MODULES_MAX), -ENOENT (bin has no segments). */
 int type_namer_add_module(struct type_namer *n, uint32_t image, const struct gobin *bin,
 			  uint64_t load_bias, const struct gotype_layout *layout);
 void type_namer_free(struct type_namer *n);

@@ -26,13 +26,7 @@ struct symbolizer {
 	uint64_t bias[SYMBOLIZER_MAX_IMAGES];
 	int minor[SYMBOLIZER_MAX_IMAGES];
 	uint32_t nimages;
-	/* Go plugins mapped into an image: run-time ranges [lo, hi). */
-	struct {
-		uint32_t image;
-		const struct gobin *bin;
-		uint64_t bias, lo, hi;
-	} mods[SYMBOLIZER_MAX_MODULES];
-	uint32_t nmods;
+	struct module_table mods;	/* Go plugins mapped into an image */
 	int go_minor;		/* of the image of the stack being built */
 	struct pc_entry *slots;
 	size_t nslots, used;
@@ -86,19 +80,12 @@ int symbolizer_add_image(struct symbolizer *s, uint32_t image, const struct gobi
 int symbolizer_add_module(struct symbolizer *s, uint32_t image, const struct gobin *bin,
 			  uint64_t load_bias)
 {
-	uint64_t lo, hi;
+	int ret;
 
-	if (image >= s->nimages || s->nmods >= SYMBOLIZER_MAX_MODULES)
+	if (image >= s->nimages)
 		return -EINVAL;
-	if (gobin_image_extent(bin, &lo, &hi))
-		return -ENOENT;
-	s->mods[s->nmods].image = image;
-	s->mods[s->nmods].bin = bin;
-	s->mods[s->nmods].bias = load_bias;
-	s->mods[s->nmods].lo = lo + load_bias;
-	s->mods[s->nmods].hi = hi + load_bias;
-	s->nmods++;
-	return 0;
+	ret = module_table_add(&s->mods, image, bin, load_bias);
+	return ret < 0 ? ret : 0;
 }
 
 /* The binary and load bias of the module of image img that holds the
@@ -107,14 +94,16 @@ int symbolizer_add_module(struct symbolizer *s, uint32_t image, const struct gob
 static bool module_of(const struct symbolizer *s, uint32_t img, uint64_t addr,
 		      const struct gobin **bin, uint64_t *bias)
 {
+	int m;
+
 	if (img >= s->nimages)
 		return false;
-	for (uint32_t i = 0; i < s->nmods; i++)
-		if (s->mods[i].image == img && addr >= s->mods[i].lo && addr < s->mods[i].hi) {
-			*bin = s->mods[i].bin;
-			*bias = s->mods[i].bias;
-			return true;
-		}
+	m = module_table_find(&s->mods, img, addr);
+	if (m >= 0) {
+		*bin = s->mods.v[m].bin;
+		*bias = s->mods.v[m].bias;
+		return true;
+	}
 	*bin = s->bin[img];
 	*bias = s->bias[img];
 	return true;

@@ -3,6 +3,7 @@
 #ifndef GOMEMTRACE_SYMBOLIZE_H
 #define GOMEMTRACE_SYMBOLIZE_H
 
+#include "aggregate/modules.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -29,7 +30,7 @@ int symbolizer_add_image(struct symbolizer *s, uint32_t image, const struct gobi
  * text holds it). bin must outlive s. Returns 0, -EINVAL (no such image,
  * or more than SYMBOLIZER_MAX_MODULES), -ENOENT (bin has no segments).
  */
-#define SYMBOLIZER_MAX_MODULES 16
+#define SYMBOLIZER_MAX_MODULES MODULES_MAX
 int symbolizer_add_module(struct symbolizer *s, uint32_t image, const struct gobin *bin,
 			  uint64_t load_bias);
 void symbolizer_free(struct symbolizer *s);

@@ -350,6 +350,7 @@ static int resolve_slots(struct callgraph *g)
 int callgraph_build(const struct gobin *bin, struct callgraph **out)
 {
 	size_t n = gobin_func_count(bin), i, len;
+	uint64_t *end = NULL;
 	struct callgraph *g;
 	struct gobin_func fn;
 	const uint8_t *data;
@@ -362,27 +363,37 @@ int callgraph_build(const struct gobin *bin, struct callgraph **out)
 	g = callgraph_new(n);
 	if (!g)
 		return -ENOMEM;
+	/* Every entry first (calls are matched against them all), each
+	 * function's end kept for its code's scan. */
+	end = calloc(n, sizeof(*end));
+	if (!end) {
+		ret = -ENOMEM;
+		goto fail;
+	}
 	for (i = 0; i < n; i++) {
 		/* An unreadable entry keeps the previous one's address: the
 		 * order stays sorted and it matches no edge of its own. */
-		if (!gobin_func_by_index(bin, i, &fn) && (!i || fn.entry > g->entry[i - 1]))
+		if (!gobin_func_by_index(bin, i, &fn) && (!i || fn.entry > g->entry[i - 1])) {
 			callgraph_set_func(g, i, fn.entry, fn.name);
-		else
+			end[i] = fn.end;
+		} else {
 			callgraph_set_func(g, i, i ? g->entry[i - 1] : 0, "?");
+		}
 	}
 	for (i = 0; i < n; i++) {
 		const uint8_t *code;
 
-		if (gobin_func_by_index(bin, i, &fn) || fn.end <= fn.entry ||
-		    fn.entry != g->entry[i])
+		if (end[i] <= g->entry[i])
 			continue;
-		code = gobin_read(bin, fn.entry, fn.end - fn.entry);
+		code = gobin_read(bin, g->entry[i], end[i] - g->entry[i]);
 		if (!code)
 			continue;
-		ret = scan_code(g, i, code, fn.end - fn.entry, fn.entry);
+		ret = scan_code(g, i, code, end[i] - g->entry[i], g->entry[i]);
 		if (ret)
 			goto fail;
 	}
+	free(end);
+	end = NULL;
 	for (i = 0; !gobin_load_segment(bin, i, &vaddr, &data, &len, &exec); i++)
 		if (!exec && (ret = scan_data(g, vaddr, data, len)))
 			goto fail;
@@ -415,6 +426,7 @@ int callgraph_build(const struct gobin *bin, struct callgraph **out)
 	*out = g;
 	return 0;
 fail:
+	free(end);
 	callgraph_free(g);
 	return ret;
 }

@@ -345,25 +345,26 @@ static int plan_exact_alloc(const struct gobin *bin, struct probe_plan *plan, ch
 		char *why = first_err[0] ? err : first_err;
 		size_t whylen = first_err[0] ? errlen : sizeof(first_err);
 
-		plan->n = 0;
-		plan->dispatcher_lo = plan->dispatcher_hi = 0;
 		if ((attempt != 2 && !nleaves) || (attempt != 1 && !has_malloc))
 			continue;
-		if (attempt != 2) {
-			ret = propose_leaves(bin, plan, attempt == 3 ? ALLOC_PROBE_NOT_FROM_DISPATCHER : 0,
-					     err, errlen);
+		/* The first attempt's leaves are those proposed above. */
+		if (attempt != 1) {
+			plan->n = 0;
+			plan->dispatcher_lo = plan->dispatcher_hi = 0;
+		}
+		if (attempt == 3) {
+			ret = propose_leaves(bin, plan, ALLOC_PROBE_NOT_FROM_DISPATCHER, err,
+					     errlen);
 			if (ret < 0)
 				goto out;
+			plan->dispatcher_lo = malloc_fn.entry;
+			plan->dispatcher_hi = malloc_fn.end;
 		}
 		if (attempt != 1) {
 			ret = add_point(bin, plan, &malloc_fn, PROBE_ALLOC, ALLOC_PROBE_MALLOCGC,
 					false, err, errlen);
 			if (ret)
 				goto out;
-		}
-		if (attempt == 3) {
-			plan->dispatcher_lo = malloc_fn.entry;
-			plan->dispatcher_hi = malloc_fn.end;
 		}
 		ret = plan_arena_chunks(bin, plan, PROBE_ALLOC, err, errlen);
 		if (ret)

@@ -75,6 +75,16 @@ func allocLarge(n int) {
 	}
 }
 
+// warmup takes each mcache's first sample, which the runtime drew at the
+// default rate (512 KiB on average) before init set ours: the allocations
+// after it are sampled at 4096 bytes, so that allocSmall's are too.
+//
+//go:noinline
+func warmup() {
+	garbage = append(garbage, (*[128]byte)(make([]byte, 16<<20)))
+	garbage = nil
+}
+
 //go:noinline
 func allocGarbage(n int) {
 	for i := 0; i < n; i++ {
@@ -122,6 +132,10 @@ func main() {
 	}
 	dir := os.Args[1]
 	debug.SetGCPercent(-1)
+	// One P, one mcache to warm up: the main goroutine cannot move to
+	// another one whose first sample is still due.
+	runtime.GOMAXPROCS(1)
+	warmup()
 	allocSmall(3000)
 	allocMedium(400)
 	allocLarge(40)
